@@ -1,0 +1,43 @@
+# Everything a developer needs starts from these targets; only Python 3.11+
+# and make are assumed. DATABASE_URL / REDIS_URL switch to PostgreSQL / Redis.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: run test setup lint format messages clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+setup: $(STAMP)
+	$(PY) manage.py compile_translations
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	$(PY) manage.py seed_demo
+
+run: setup
+	@$(PY) manage.py demo_logins --url http://127.0.0.1:$(PORT)/
+	PORT=$(PORT) $(BIN)/honcho --procfile Procfile.dev start
+
+test: $(STAMP)
+	$(PY) manage.py compile_translations --verbosity 0
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages --locale zh_Hans --locale en --ignore '.venv/*' --no-obsolete
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,44 @@
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from branches import sweeps
+
+
+class Command(BaseCommand):
+    help = "Run a periodic sweep now, for today or a chosen day (to replay a missed day)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", nargs="?", help="Name of the sweep; omit with --list.")
+        parser.add_argument("--today", help="Run as if today were this date (YYYY-MM-DD).")
+        parser.add_argument("--list", action="store_true", help="List the registered sweeps.")
+        parser.add_argument(
+            "--enqueue", action="store_true", help="Send the sweep to the Celery worker instead of running it here."
+        )
+
+    def handle(self, *args, name=None, today=None, list=False, enqueue=False, **options):
+        if list or not name:
+            for sweep_name in sorted(sweeps.REGISTRY):
+                self.stdout.write(sweep_name)
+            return
+        if name not in sweeps.REGISTRY:
+            raise CommandError(
+                _("Unknown sweep “%(name)s”. Known sweeps: %(known)s.")
+                % {"name": name, "known": ", ".join(sorted(sweeps.REGISTRY))}
+            )
+        day = None
+        if today:
+            try:
+                day = dt.date.fromisoformat(today)
+            except ValueError:
+                raise CommandError(_("--today must be a date like 2026-07-06.")) from None
+        if enqueue:
+            from branches.tasks import run_sweep
+
+            run_sweep.delay(name, day.isoformat() if day else None)
+            self.stdout.write(f"{name}: queued")
+            return
+        result = sweeps.run_sweep(name, day)
+        counts = ", ".join(f"{key}={value}" for key, value in sorted(result.items())) or "nothing to do"
+        self.stdout.write(f"{name}: {counts}")

@@ -1,0 +1,356 @@
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import Organization
+
+from .provinces import Province
+from .validators import (
+    id_birth_date,
+    mask_id_number,
+    mask_phone,
+    normalize_id_number,
+    normalize_phone,
+    validate_id_number,
+    validate_phone,
+)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, phone: str, password: str | None, **extra) -> User:
+        user = self.model(phone=normalize_phone(phone), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, phone: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(phone, password, **extra)
+
+    def create_superuser(self, phone: str, password: str | None = None, **extra) -> User:
+        extra.update(is_staff=True, is_superuser=True, phone_verified=True)
+        return self._create_user(phone, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A login. People log in with their mobile number; the roster lives on Member."""
+
+    phone = models.CharField(_("mobile phone"), max_length=16, unique=True, validators=[validate_phone])
+    phone_verified = models.BooleanField(_("phone verified"), default=False)
+    name = models.CharField(_("name"), max_length=50, blank=True)
+    email = models.EmailField(_("email address"), blank=True)
+    is_staff = models.BooleanField(
+        _("staff status"), default=False, help_text=_("Designates whether the user can log into the admin site.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "phone"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.name or mask_phone(self.phone)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.phone:
+            self.phone = normalize_phone(self.phone)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class MemberQuerySet(models.QuerySet):
+    def active(self) -> MemberQuerySet:
+        return self.filter(state=Member.State.ACTIVE)
+
+    def in_subtree(self, organization: Organization) -> MemberQuerySet:
+        return self.filter(organization__path__startswith=organization.path)
+
+    def political_birthdays_on(self, day: dt.date) -> MemberQuerySet:
+        """Members whose Party anniversary falls on ``day`` (29 Feb → 28 Feb in common years)."""
+        days = [day.day]
+        if day.month == 2 and day.day == 28 and not _is_leap(day.year):
+            days.append(29)
+        return self.filter(joined_party_month=day.month, joined_party_day__in=days, joined_party_on__lt=day)
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+class Member(models.Model):
+    """A person on a branch's roster. May exist long before they have a login."""
+
+    class Gender(models.TextChoices):
+        MALE = "M", _("Male")
+        FEMALE = "F", _("Female")
+
+    class Status(models.TextChoices):
+        PROBATIONARY = "probationary", _("Probationary member")
+        FULL = "full", _("Full member")
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        TRANSFERRED_OUT = "transferred_out", _("Transferred out")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="member",
+    )
+    name = models.CharField(_("real name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    phone = models.CharField(_("mobile phone"), max_length=16, unique=True, validators=[validate_phone])
+    id_number = models.CharField(
+        _("ID number"), max_length=18, unique=True, null=True, blank=True, validators=[validate_id_number]
+    )
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    joined_party_on = models.DateField(_("joined the Party on"), help_text=_("The political birthday."))
+    # Kept in step with joined_party_on by save(): the birthday sweep looks up
+    # (month, day) through an index instead of scanning every member.
+    joined_party_month = models.PositiveSmallIntegerField(editable=False, default=1)
+    joined_party_day = models.PositiveSmallIntegerField(editable=False, default=1)
+    full_member_on = models.DateField(_("became a full member on"), null=True, blank=True)
+    status = models.CharField(_("membership status"), max_length=20, choices=Status.choices, default=Status.FULL)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("branch"),
+        on_delete=models.PROTECT,
+        related_name="members",
+        limit_choices_to={"kind": Organization.Kind.BRANCH},
+    )
+    group = models.ForeignKey(
+        Organization,
+        verbose_name=_("group"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="group_members",
+        limit_choices_to={"kind": Organization.Kind.GROUP},
+    )
+    is_itinerant = models.BooleanField(_("itinerant member"), default=False)
+    province = models.CharField(_("current province"), max_length=2, choices=Province.choices, blank=True)
+    city = models.CharField(_("current city"), max_length=50, blank=True)
+    workplace = models.CharField(_("workplace"), max_length=100, blank=True)
+    left_home_on = models.DateField(_("left home on"), null=True, blank=True)
+    emergency_contact = models.CharField(_("emergency contact"), max_length=50, blank=True)
+    emergency_phone = models.CharField(_("emergency contact phone"), max_length=20, blank=True)
+    in_hardship = models.BooleanField(_("in hardship"), default=False)
+    hardship_note = models.TextField(_("hardship note"), blank=True)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.ACTIVE)
+    transferred_out_on = models.DateField(_("transferred out on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["organization", "name"]
+        indexes = [
+            # political_birthdays_on(): WHERE joined_party_month = ? AND joined_party_day IN (?)
+            models.Index(fields=["joined_party_month", "joined_party_day"], name="member_party_birthday_idx"),
+            # roster lists: WHERE organization_id = ? AND state = ? ORDER BY name
+            models.Index(fields=["organization", "state", "name"], name="member_roster_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if self.joined_party_on:
+            self.joined_party_month = self.joined_party_on.month
+            self.joined_party_day = self.joined_party_on.day
+            if kwargs.get("update_fields") is not None and "joined_party_on" in kwargs["update_fields"]:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "joined_party_month", "joined_party_day"}
+        super().save(*args, **kwargs)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number or "")
+
+    def party_age(self, today: dt.date | None = None) -> int:
+        """Whole years since joining the Party."""
+        today = today or timezone.localdate()
+        years = today.year - self.joined_party_on.year
+        if (today.month, today.day) < (self.joined_party_on.month, self.joined_party_on.day):
+            years -= 1
+        return max(years, 0)
+
+    def next_political_birthday(self, today: dt.date | None = None) -> dt.date:
+        today = today or timezone.localdate()
+        for year in (today.year, today.year + 1):
+            candidate = anniversary(self.joined_party_on, year)
+            if candidate >= today:
+                return candidate
+        raise AssertionError("unreachable")
+
+    def clean(self) -> None:
+        errors: dict[str, list[ValidationError]] = {}
+
+        def add(field: str, message) -> None:
+            errors.setdefault(field, []).append(ValidationError(message))
+
+        if self.phone:
+            # An invalid number is reported by the field validator.
+            with contextlib.suppress(ValidationError):
+                self.phone = normalize_phone(self.phone)
+        if self.id_number:
+            try:
+                self.id_number = normalize_id_number(self.id_number)
+            except ValidationError:
+                self.id_number = self.id_number.strip().upper()
+            else:
+                embedded = id_birth_date(self.id_number)
+                if self.birth_date is None:
+                    self.birth_date = embedded
+                elif embedded != self.birth_date:
+                    add("id_number", _("The birth date in the ID number does not match the birth date."))
+        else:
+            self.id_number = None
+        today = timezone.localdate()
+        if self.birth_date and self.birth_date > today:
+            add("birth_date", _("The birth date cannot be in the future."))
+        if self.joined_party_on:
+            if self.joined_party_on > today:
+                add("joined_party_on", _("The date of joining the Party cannot be in the future."))
+            if self.birth_date and self.joined_party_on <= self.birth_date:
+                add("joined_party_on", _("The date of joining the Party must be after the birth date."))
+            if self.full_member_on and self.full_member_on < self.joined_party_on:
+                add("full_member_on", _("A member becomes full only after joining the Party."))
+        if self.full_member_on and self.full_member_on > today:
+            add("full_member_on", _("The date of becoming a full member cannot be in the future."))
+        if self.status == self.Status.PROBATIONARY and self.full_member_on:
+            add("status", _("A member with a date of becoming full is not probationary."))
+        if self.organization_id:
+            if self.organization.kind != Organization.Kind.BRANCH:
+                add("organization", _("A member belongs to a Party branch."))
+            if self.group_id and (
+                self.group.kind != Organization.Kind.GROUP or self.group.parent_id != self.organization_id
+            ):
+                add("group", _("The group must be one of the member's branch's groups."))
+        if self.state == self.State.TRANSFERRED_OUT and not self.transferred_out_on:
+            self.transferred_out_on = today
+        if errors:
+            raise ValidationError(errors)
+
+
+def anniversary(day: dt.date, year: int) -> dt.date:
+    """The date's anniversary in ``year``; 29 February falls on 28 February in common years."""
+    if day.month == 2 and day.day == 29 and not _is_leap(year):
+        return dt.date(year, 2, 28)
+    return day.replace(year=year)
+
+
+def _new_invitation_code() -> str:
+    # 8 characters without look-alikes (0/O, 1/I/L), easy to read out on the phone.
+    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class Invitation(models.Model):
+    """A code that lets people not yet on a roster sign up for a branch."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("branch"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    code = models.CharField(_("code"), max_length=16, unique=True, default=_new_invitation_code)
+    max_uses = models.PositiveIntegerField(_("maximum uses"), default=1)
+    uses = models.PositiveIntegerField(_("uses"), default=0)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(uses__lte=models.F("max_uses")), name="invitation_uses_le_max")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def is_usable(self, now: dt.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and self.uses < self.max_uses and now < self.expires_at
+
+
+class SignupRequest(models.Model):
+    """A signup by someone not on a roster; waits for a secretary's approval."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="signup_request"
+    )
+    invitation = models.ForeignKey(
+        Invitation, verbose_name=_("invitation"), on_delete=models.PROTECT, related_name="signup_requests"
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("branch"), on_delete=models.CASCADE, related_name="signup_requests"
+    )
+    name = models.CharField(_("real name"), max_length=50)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(_("reason"), blank=True)
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("signup request")
+        verbose_name_plural = _("signup requests")
+        ordering = ["-created_at"]
+        indexes = [
+            # approval queue: WHERE organization_id = ? AND status = 'pending'
+            models.Index(fields=["organization", "status"], name="signup_queue_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

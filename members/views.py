@@ -1,0 +1,40 @@
+from django.shortcuts import render
+from django.utils import timezone
+
+from branches.services import managed_organizations, next_activity_date
+
+from .models import Member, SignupRequest, anniversary
+from .services import active_member_counts
+
+
+def home(request):
+    """The landing page, or a member's and a secretary's starting point."""
+    if not request.user.is_authenticated:
+        return render(request, "members/landing.html")
+    today = timezone.localdate()
+    context: dict = {"today": today}
+    member = Member.objects.select_related("organization", "group").filter(user=request.user).first()
+    if member is not None:
+        branch = member.organization
+        activity_on = next_activity_date(branch, today)
+        context.update(
+            member=member,
+            branch=branch,
+            activity_on=activity_on,
+            days_to_activity=(activity_on - today).days,
+            party_age=member.party_age(today),
+            next_birthday=member.next_political_birthday(today),
+            is_political_birthday=anniversary(member.joined_party_on, today.year) == today
+            and member.joined_party_on < today,
+        )
+    else:
+        context["signup_request"] = (
+            SignupRequest.objects.select_related("organization").filter(user=request.user).first()
+        )
+    managed = list(managed_organizations(request.user).filter(kind__in=["branch", "group"]).order_by("path")[:50])
+    if managed:
+        counts = active_member_counts(managed)
+        for organization in managed:
+            organization.active_members = counts.get(organization.pk, 0)
+    context["managed"] = managed
+    return render(request, "members/home.html", context)
