@@ -1,5 +1,6 @@
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from branches.services import managed_organizations, next_activity_date
 
@@ -7,6 +8,7 @@ from .models import Member, SignupRequest, anniversary
 from .services import active_member_counts
 
 
+@require_safe
 def home(request):
     """The landing page, or a member's and a secretary's starting point."""
     if not request.user.is_authenticated:

@@ -1,0 +1,86 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from branches.tests.factories import GroupFactory
+from members.models import SignupRequest
+from members.tests.factories import InvitationFactory, MemberFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_visitors_see_the_landing_page_with_login_and_activation(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert reverse("account_login") in response.content.decode()
+    assert reverse("account_signup") in response.content.decode()
+
+
+def test_pages_are_chinese_by_default_and_english_on_request(client):
+    assert '<html lang="zh-hans">' in client.get(reverse("home")).content.decode()
+    english = client.get(reverse("home"), headers={"accept-language": "en"})
+    assert '<html lang="en">' in english.content.decode()
+
+
+@time_machine.travel(dt.datetime(2026, 7, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+def test_a_member_sees_branch_group_activity_day_and_birthday_greeting(client, branch_a):
+    group = GroupFactory(parent=branch_a, name="第一党小组")
+    user = UserFactory()
+    MemberFactory(user=user, phone=user.phone, organization=branch_a, group=group, joined_party_on=dt.date(2006, 7, 1))
+    client.force_login(user)
+    response = client.get(reverse("home"), headers={"accept-language": "en"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert branch_a.name in body
+    assert "第一党小组" in body
+    assert "2026-07-06" in body
+    assert response.context["days_to_activity"] == 5
+    assert response.context["is_political_birthday"] is True
+    assert response.context["party_age"] == 20
+
+
+@time_machine.travel(dt.datetime(2026, 7, 2, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+def test_no_greeting_on_other_days(client, member):
+    client.force_login(member.user)
+    response = client.get(reverse("home"))
+    assert response.context["is_political_birthday"] is False
+
+
+def test_a_pending_signup_sees_that_it_waits_for_approval(client, branch_a):
+    user = UserFactory()
+    invitation = InvitationFactory(organization=branch_a)
+    SignupRequest.objects.create(user=user, invitation=invitation, organization=branch_a, name="新人")
+    client.force_login(user)
+    response = client.get(reverse("home"), headers={"accept-language": "en"})
+    assert "waiting for the secretary" in response.content.decode()
+
+
+def test_a_secretary_sees_counts_of_their_subtree_only(client, secretary, branch_a, branch_b):
+    group = GroupFactory(parent=branch_a, name="第二党小组")
+    MemberFactory.create_batch(3, organization=branch_a, group=group)
+    MemberFactory.create_batch(2, organization=branch_b)
+    client.force_login(secretary)
+    response = client.get(reverse("home"))
+    managed = {organization.name: organization.active_members for organization in response.context["managed"]}
+    assert managed == {branch_a.name: 3, "第二党小组": 3}
+
+
+@pytest.mark.parametrize("size", [5, 60])
+def test_home_query_count_does_not_grow_with_the_roster(
+    client, secretary, member, branch_a, size, django_assert_max_num_queries
+):
+    group = GroupFactory(parent=branch_a)
+    MemberFactory.create_batch(size, organization=branch_a, group=group)
+    secretary_member = MemberFactory(organization=branch_a, user=secretary, phone=secretary.phone)
+    assert secretary_member.user == secretary
+    client.force_login(secretary)
+    # session, user, member, role paths, organizations, two grouped counts
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("home")).status_code == 200
+
+
+def test_home_rejects_wrong_method(client, member):
+    client.force_login(member.user)
+    assert client.delete(reverse("home")).status_code == 405
