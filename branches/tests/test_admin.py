@@ -1,0 +1,81 @@
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from branches.models import Organization, Role, SweepStatus
+from branches.tests.factories import GroupFactory, RoleFactory
+from members.models import Invitation, Member, SignupRequest, User
+from members.tests.factories import InvitationFactory, MemberFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [Organization, Role, SweepStatus, User, Member, Invitation, SignupRequest]
+
+
+@pytest.fixture
+def superuser_client(client):
+    client.force_login(User.objects.create_superuser(phone="13900139000", password="admin-pass-123"))
+    return client
+
+
+@pytest.fixture
+def data(branch_a, secretary, member):
+    group = GroupFactory(parent=branch_a)
+    MemberFactory.create_batch(5, organization=branch_a, group=group)
+    RoleFactory(organization=group, kind=Role.Kind.GROUP_ADMIN)
+    invitation = InvitationFactory(organization=branch_a)
+    SignupRequest.objects.create(user=UserFactory(), invitation=invitation, organization=branch_a, name="申请人")
+    SweepStatus.objects.create(name="heartbeat")
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_every_model_has_a_searchable_admin_changelist(superuser_client, data, model):
+    model_admin = admin.site._registry[model]
+    assert model_admin.search_fields or model is SweepStatus
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    assert superuser_client.get(url, {"q": "a"}).status_code == 200
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_every_change_page_opens(superuser_client, data, model):
+    obj = model.objects.first()
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[obj.pk])
+    assert superuser_client.get(url).status_code == 200
+
+
+def test_the_member_list_masks_phones(superuser_client, data, member):
+    body = superuser_client.get(reverse("admin:members_member_changelist")).content.decode()
+    assert member.masked_phone in body
+    assert member.phone not in body
+
+
+@pytest.mark.parametrize("size", [3, 40])
+def test_member_changelist_query_count_is_bounded(superuser_client, branch_a, size, django_assert_max_num_queries):
+    MemberFactory.create_batch(size, organization=branch_a, group=GroupFactory(parent=branch_a))
+    with django_assert_max_num_queries(12):
+        assert superuser_client.get(reverse("admin:members_member_changelist")).status_code == 200
+
+
+def test_the_admin_adds_a_member_through_model_validation(superuser_client, branch_a):
+    response = superuser_client.post(
+        reverse("admin:members_member_add"),
+        {
+            "name": "李四",
+            "gender": "M",
+            "phone": "12345",
+            "joined_party_on": "2010-07-01",
+            "status": "full",
+            "organization": branch_a.pk,
+            "state": "active",
+        },
+    )
+    assert response.status_code == 200
+    assert "phone" in response.context["adminform"].form.errors
+    assert not Member.objects.exists()
+
+
+def test_non_staff_users_cannot_open_the_admin(client, member):
+    client.force_login(member.user)
+    response = client.get(reverse("admin:members_member_changelist"))
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
