@@ -51,3 +51,13 @@ def next_activity_date(organization: Organization, today: dt.date) -> dt.date:
         return this_month
     year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
     return activity_date(organization, year, month)
+
+
+def get_managed_organization(user, pk: int) -> Organization:
+    """Fetch an organization the user manages, or 404: outsiders learn nothing of other branches."""
+    from django.http import Http404
+
+    organization = Organization.objects.filter(pk=pk).select_related("parent").first()
+    if organization is None or not can_manage(user, organization):
+        raise Http404("No such organization")
+    return organization
