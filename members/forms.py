@@ -1,5 +1,72 @@
+from __future__ import annotations
+
+from allauth.account.adapter import get_adapter
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+from django.db import IntegrityError, transaction
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from .registration import RegistrationError, SignupPlan, plan_signup, request_membership
 
 
 class SignupForm(AllauthSignupForm):
-    pass
+    """Account activation: a roster member activates their entry, anyone else needs an invitation code."""
+
+    field_order = ["phone", "name", "invitation_code", "password1", "password2"]
+
+    name = forms.CharField(
+        label=_("Real name"),
+        max_length=50,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        help_text=_("As on your branch's roster."),
+    )
+    invitation_code = forms.CharField(
+        label=_("Invitation code (optional)"),
+        max_length=16,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+        help_text=_("Only needed if your phone number is not on a branch roster. Ask your branch secretary for one."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].label = _("Mobile phone")
+        self.fields["phone"].help_text = _("Members on a roster: use the number your branch has on file.")
+        self.plan: SignupPlan | None = None
+
+    def clean_name(self) -> str:
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean(self) -> dict:
+        cleaned_data = super().clean()
+        phone = cleaned_data.get("phone")
+        name = cleaned_data.get("name")
+        # An existing account is left to allauth, which answers as for a new
+        # one (an SMS goes to the number) so the form does not reveal it.
+        if phone and name and not self.account_already_exists:
+            try:
+                self.plan = plan_signup(
+                    phone=phone, name=name, invitation_code=cleaned_data.get("invitation_code") or ""
+                )
+            except RegistrationError as exc:
+                self.add_error(exc.field, exc.message)
+        return cleaned_data
+
+    def signup(self, request, user) -> None:
+        """Called by allauth once the user is saved, inside try_save's transaction."""
+        if self.plan is not None and self.plan.invitation is not None:
+            request_membership(user=user, invitation=self.plan.invitation, name=self.cleaned_data["name"])
+
+    def try_save(self, request):
+        # One transaction for the login and the invitation claim: a claim that
+        # loses a race leaves no login behind.
+        try:
+            with transaction.atomic():
+                return super().try_save(request)
+        except RegistrationError as exc:
+            self.add_error(exc.field, exc.message)
+        except IntegrityError:
+            # Another signup took this phone number since the form was validated.
+            self.add_error("phone", get_adapter().error_messages["phone_taken"])
+        return None, render(request, "account/signup.html", {"form": self})

@@ -213,6 +213,12 @@ ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
 ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 300
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
+# Codes sent by SMS are typed on a phone's numeric keypad: six digits, no dash.
+# Login by phone uses the phone verification format; the login code format
+# applies to e-mailed codes and is kept the same.
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_FORMS = {"signup": "members.forms.SignupForm"}
 ACCOUNT_RATE_LIMITS = {
@@ -223,7 +229,10 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "reset_password": "20/m/ip,5/m/key",
     "change_phone": "1/m/user",
-    "verify_phone": "3/m/key",
+    # Keyed by phone number: each verification SMS costs money and can be abused
+    # to text a stranger, so it is limited per number rather than per IP (many
+    # phones share one carrier IP).
+    "verify_phone": "1/30s/key,5/h/key",
 }
 # SMS goes through a pluggable backend, like Django's EMAIL_BACKEND.
 SMS_BACKEND = env("SMS_BACKEND", default="members.sms.ConsoleBackend")

@@ -1,0 +1,159 @@
+"""Signing up: activating a roster entry, or asking to join a branch with an invitation code.
+
+A person whose phone number is on an active roster entry activates it: the
+entry is linked to the new login only once the number is proven by an SMS
+code, so typing someone else's number gains nothing. Anyone else needs a
+usable invitation code; their signup waits for a secretary's approval.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Invitation, Member, SignupRequest, User
+
+logger = logging.getLogger(__name__)
+
+
+class RegistrationError(Exception):
+    """A signup that cannot go ahead. ``field`` names the form field to blame."""
+
+    def __init__(self, message: str, *, code: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+
+
+@dataclass(frozen=True)
+class SignupPlan:
+    """What a valid signup will do: activate ``member``, or join with ``invitation``."""
+
+    member: Member | None = None
+    invitation: Invitation | None = None
+
+    @property
+    def is_activation(self) -> bool:
+        return self.member is not None
+
+
+def _same_name(a: str, b: str) -> bool:
+    # People type 张 三 or 张三; the roster holds one of them.
+    return "".join(a.split()) == "".join(b.split())
+
+
+def plan_signup(*, phone: str, name: str, invitation_code: str = "") -> SignupPlan:
+    """Decide how a signup with this (normalized) phone number proceeds, or raise RegistrationError.
+
+    Changes nothing: the form calls it while validating, and the invitation is
+    claimed later by ``request_membership`` under a conditional update.
+    """
+    member = Member.objects.filter(phone=phone).first()
+    if member is not None:
+        if member.state != Member.State.ACTIVE:
+            raise RegistrationError(
+                _(
+                    "This phone number belongs to a member who has been transferred out of the branch. "
+                    "Please contact your branch secretary."
+                ),
+                code="transferred_out",
+                field="phone",
+            )
+        if member.user_id is not None:
+            raise RegistrationError(
+                _("The roster entry for this phone number has already been activated. Please log in instead."),
+                code="already_activated",
+                field="phone",
+            )
+        if not _same_name(name, member.name):
+            raise RegistrationError(
+                _(
+                    "The name does not match the roster entry for this phone number. "
+                    "Please check it, or contact your branch secretary."
+                ),
+                code="name_mismatch",
+                field="name",
+            )
+        return SignupPlan(member=member)
+    code = invitation_code.strip()
+    if not code:
+        raise RegistrationError(
+            _(
+                "This phone number is not on any branch roster. "
+                "Enter the invitation code your branch secretary gave you."
+            ),
+            code="invitation_required",
+            field="invitation_code",
+        )
+    invitation = Invitation.objects.select_related("organization").filter(code__iexact=code).first()
+    if invitation is None:
+        raise RegistrationError(
+            _("This invitation code does not exist. Please check it for typos."),
+            code="invitation_unknown",
+            field="invitation_code",
+        )
+    _raise_unless_usable(invitation)
+    return SignupPlan(invitation=invitation)
+
+
+def _raise_unless_usable(invitation: Invitation) -> None:
+    if invitation.revoked_at is not None:
+        message, code = _("This invitation code has been withdrawn."), "invitation_revoked"
+    elif invitation.expires_at <= timezone.now():
+        message = _("This invitation code has expired. Ask your branch secretary for a new one.")
+        code = "invitation_expired"
+    elif invitation.uses >= invitation.max_uses:
+        message, code = _("This invitation code has already been used up."), "invitation_used_up"
+    else:
+        return
+    raise RegistrationError(message, code=code, field="invitation_code")
+
+
+def request_membership(*, user: User, invitation: Invitation, name: str) -> SignupRequest:
+    """Claim one use of ``invitation`` and file a pending signup request for its branch.
+
+    The use is taken by a conditional UPDATE, so two signups racing for the
+    last use cannot both get it: the loser gets a RegistrationError. Call it
+    inside the transaction that created ``user`` so a refused claim leaves no
+    login behind.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = Invitation.objects.filter(
+            pk=invitation.pk, revoked_at__isnull=True, expires_at__gt=now, uses__lt=F("max_uses")
+        ).update(uses=F("uses") + 1)
+        if not claimed:
+            invitation.refresh_from_db()
+            _raise_unless_usable(invitation)
+            raise AssertionError("an invitation that is usable was not claimed")  # pragma: no cover
+        signup_request = SignupRequest.objects.create(
+            user=user, invitation=invitation, organization_id=invitation.organization_id, name=name
+        )
+    logger.info("Signup request %s filed with invitation %s", signup_request.pk, invitation.pk)
+    return signup_request
+
+
+def activate_member(user: User) -> Member | None:
+    """Link the active, unclaimed roster entry with ``user``'s phone number to ``user``.
+
+    Called once the phone number has been verified (SMS code), never before.
+    Idempotent: returns the already linked entry, or None when there is none.
+    """
+    linked = Member.objects.filter(user=user).first()
+    if linked is not None:
+        return linked
+    # Conditional: a roster entry already taken by another login stays theirs.
+    updated = Member.objects.filter(phone=user.phone, state=Member.State.ACTIVE, user__isnull=True).update(
+        user=user, updated_at=timezone.now()
+    )
+    if not updated:
+        return None
+    member = Member.objects.get(user=user)
+    logger.info("Member %s activated by login %s", member.pk, user.pk)
+    return member
