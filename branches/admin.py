@@ -20,7 +20,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     inlines = [RoleInline]
     fieldsets = [
         (None, {"fields": ["kind", "name", "code", "parent", "is_online"]}),
-        (None, {"fields": ["activity_day", "location"]}),
+        (None, {"fields": ["activity_day", "location", "checkin_days", "reminder_offsets", "morning_hour"]}),
         ("", {"fields": ["speaking_rule", "study_rule", "contact_rule", "reporting_rule"]}),
         ("", {"fields": ["path", "depth", "created_at"], "classes": ["collapse"]}),
     ]

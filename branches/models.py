@@ -8,6 +8,10 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
 
+def default_reminder_offsets() -> list[int]:
+    return [3, 0]
+
+
 class OrganizationQuerySet(models.QuerySet):
     def subtree_of(self, organization: Organization) -> OrganizationQuerySet:
         """The organization and everything below it, in one indexed query."""
@@ -67,6 +71,24 @@ class Organization(models.Model):
     contact_rule = models.TextField(_("contact rule"), blank=True)
     reporting_rule = models.TextField(_("reporting rule"), blank=True)
     location = models.CharField(_("activity location"), max_length=200, blank=True)
+    checkin_days = models.PositiveSmallIntegerField(
+        _("check-in window (days)"),
+        default=3,
+        validators=[MaxValueValidator(20)],
+        help_text=_("Check-in is open from 00:00 of the activity day until 23:59 of this many days later."),
+    )
+    reminder_offsets = models.JSONField(
+        _("reminders (days before)"),
+        default=default_reminder_offsets,
+        blank=True,
+        help_text=_("Days before the activity day on which members who have not checked in are reminded; 0 is the day itself."),
+    )
+    morning_hour = models.PositiveSmallIntegerField(
+        _("morning hour"),
+        default=8,
+        validators=[MaxValueValidator(12)],
+        help_text=_("Hour (Asia/Shanghai) at which study material and reminders go out."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrganizationQuerySet.as_manager()
@@ -106,6 +128,12 @@ class Organization(models.Model):
                 self._move_descendants(old_path)
 
     def clean(self) -> None:
+        offsets = self.reminder_offsets
+        if not isinstance(offsets, list) or not all(isinstance(d, int) and 0 <= d <= 27 for d in offsets):
+            raise ValidationError(
+                {"reminder_offsets": _("Give the reminder days as a list of whole numbers from 0 to 27, e.g. [3, 0].")}
+            )
+        self.reminder_offsets = sorted(set(offsets), reverse=True)
         if self.parent_id is None:
             return
         parent = self.parent

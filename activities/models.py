@@ -1,0 +1,278 @@
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import Organization
+from members.models import Member
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+class Track(models.TextChoices):
+    """五个同步: the five tracks every branch keeps in step each month."""
+
+    STUDY = "study", _("Study and training")
+    EDUCATION = "education", _("Education and management")
+    ORGANIZATIONAL_LIFE = "org_life", _("Organizational life")
+    SERVICE = "service", _("Service and mutual help")
+    EXCHANGE = "exchange", _("Exchange and sharing")
+
+
+class StudyMaterial(models.Model):
+    """Something to study: text, a PDF, an image or a link; handbook chapters too."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text")
+        PDF = "pdf", _("PDF")
+        IMAGE = "image", _("Image")
+        LINK = "link", _("Link")
+
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    body = models.TextField(_("text"), blank=True)
+    file = models.FileField(_("file"), upload_to="materials/%Y/%m/", blank=True)
+    url = models.URLField(_("link"), blank=True)
+    handbook_chapter = models.PositiveSmallIntegerField(
+        _("handbook chapter"), null=True, blank=True, help_text=_("Chapter number in the handbook 《我是党员》.")
+    )
+    organizations = models.ManyToManyField(
+        Organization,
+        verbose_name=_("published to"),
+        related_name="materials",
+        blank=True,
+        help_text=_("Every active member under these organizations receives the material."),
+    )
+    publish_at = models.DateTimeField(
+        _("publish at"),
+        null=True,
+        blank=True,
+        help_text=_("For material on its own; material attached to an activity goes out on the activity day."),
+    )
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("study material")
+        verbose_name_plural = _("study materials")
+        ordering = ["-created_at"]
+        indexes = [
+            # dispatch sweep: WHERE dispatched_at IS NULL AND publish_at <= now
+            models.Index(fields=["dispatched_at", "publish_at"], name="material_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.TEXT and not self.body:
+            raise ValidationError({"body": _("A text material needs its text.")})
+        if self.kind in (self.Kind.PDF, self.Kind.IMAGE) and not self.file:
+            raise ValidationError({"file": _("Upload the file of this material.")})
+        if self.kind == self.Kind.LINK and not self.url:
+            raise ValidationError({"url": _("A link material needs its address.")})
+
+
+class Activity(models.Model):
+    """One month's activity of one branch, on its fixed day unless moved."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("branch"), on_delete=models.CASCADE, related_name="activities"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    date = models.DateField(_("date"), help_text=_("Move a single month's activity here; the branch's rule stays."))
+    theme = models.CharField(_("theme"), max_length=200, blank=True)
+    tracks = models.JSONField(_("tracks"), default=list, blank=True)
+    agenda = models.TextField(_("agenda"), blank=True)
+    online_link = models.URLField(_("online link"), blank=True)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    materials = models.ManyToManyField(
+        StudyMaterial, verbose_name=_("study materials"), related_name="activities", blank=True
+    )
+    # Derived from date and the branch's window by save(), stored so that the
+    # sweeps can ask the database what is due.
+    opens_at = models.DateTimeField(_("check-in opens"), editable=False)
+    closes_at = models.DateTimeField(_("check-in closes"), editable=False)
+    dispatched_at = models.DateTimeField(_("material dispatched at"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "year", "month"], name="activity_one_per_branch_month"),
+            models.CheckConstraint(condition=models.Q(month__gte=1, month__lte=12), name="activity_month_1_12"),
+        ]
+        indexes = [
+            # dispatch sweep: WHERE dispatched_at IS NULL AND date <= today
+            models.Index(fields=["dispatched_at", "date"], name="activity_dispatch_idx"),
+            # close sweep: WHERE closed_at IS NULL AND closes_at <= now
+            models.Index(fields=["closed_at", "closes_at"], name="activity_close_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.year}-{self.month:02d}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.opens_at, self.closes_at = self.window()
+        if kwargs.get("update_fields") is not None and "date" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "opens_at", "closes_at"}
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        unknown = set(self.tracks or []) - set(Track.values)
+        if unknown or not isinstance(self.tracks, list):
+            raise ValidationError({"tracks": _("Choose tracks among the five tracks.")})
+        if self.date and (self.date.year, self.date.month) != (self.year, self.month):
+            # A move across the month end is allowed by at most a week, so
+            # "the June activity" never turns into July's.
+            first = dt.date(self.year, self.month, 1)
+            if not (first - dt.timedelta(days=7) <= self.date <= _month_end(first) + dt.timedelta(days=7)):
+                raise ValidationError({"date": _("The activity can be moved by at most a week beyond its month.")})
+
+    def window(self) -> tuple[dt.datetime, dt.datetime]:
+        """Check-in opens at 00:00 of the day and closes at the end of day + N (Asia/Shanghai)."""
+        zone = local_zone()
+        opens = dt.datetime.combine(self.date, dt.time.min, tzinfo=zone)
+        last_day = self.date + dt.timedelta(days=self.organization.checkin_days)
+        closes = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        return opens, closes
+
+    def morning(self) -> dt.datetime:
+        """When the material goes out: the branch's morning hour on the activity day."""
+        return dt.datetime.combine(self.date, dt.time(self.organization.morning_hour), tzinfo=local_zone())
+
+    def is_open(self, now: dt.datetime) -> bool:
+        return self.opens_at <= now < self.closes_at
+
+
+def _month_end(first: dt.date) -> dt.date:
+    next_first = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return next_first - dt.timedelta(days=1)
+
+
+class MaterialDelivery(models.Model):
+    """A material sent to one member; their reading and study state lives here."""
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="deliveries")
+    material = models.ForeignKey(
+        StudyMaterial, verbose_name=_("material"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    delivered_at = models.DateTimeField(_("delivered at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    studied_at = models.DateTimeField(_("studied at"), null=True, blank=True)
+    study_seconds = models.PositiveIntegerField(_("study time (seconds)"), default=0)
+
+    class Meta:
+        verbose_name = _("material delivery")
+        verbose_name_plural = _("material deliveries")
+        constraints = [models.UniqueConstraint(fields=["member", "material"], name="delivery_once_per_member")]
+        indexes = [
+            # study completion per material: WHERE material_id = ? (studied_at counted)
+            models.Index(fields=["material", "studied_at"], name="delivery_material_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.material} → {self.member}"
+
+
+class CheckIn(models.Model):
+    """签到: one per member per activity, never two (a unique constraint, not hope)."""
+
+    class Kind(models.TextChoices):
+        ON_TIME = "on_time", _("Checked in")
+        MAKE_UP = "make_up", _("Make-up study")
+        MANUAL = "manual", _("Entered by the secretary")
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="checkins")
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="checkins"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ON_TIME)
+    checked_in_at = models.DateTimeField(_("checked in at"))
+    city = models.CharField(_("city"), max_length=50, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    nonce = models.CharField(max_length=64, blank=True, editable=False)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        constraints = [models.UniqueConstraint(fields=["member", "activity"], name="checkin_once_per_activity")]
+
+    def __str__(self) -> str:
+        return f"{self.member} @ {self.activity}"
+
+
+class Leave(models.Model):
+    """请假: an excused absence asked for before the activity."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="leaves")
+    activity = models.ForeignKey(Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="leaves")
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("leave")
+        verbose_name_plural = _("leaves")
+        constraints = [models.UniqueConstraint(fields=["member", "activity"], name="leave_once_per_activity")]
+
+    def __str__(self) -> str:
+        return f"{self.member} @ {self.activity}"
+
+
+class Attendance(models.Model):
+    """The outcome for one member when an activity's check-in window closes."""
+
+    class Outcome(models.TextChoices):
+        ATTENDED = "attended", _("Attended")
+        EXCUSED = "excused", _("Excused")
+        MADE_UP = "made_up", _("Made up")
+        ABSENT = "absent", _("Absent")
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="attendance")
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="attendance"
+    )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [models.UniqueConstraint(fields=["member", "activity"], name="attendance_once_per_activity")]
+        indexes = [
+            # statistics: WHERE activity_id IN (...) GROUP BY outcome
+            models.Index(fields=["activity", "outcome"], name="attendance_outcome_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} @ {self.activity}: {self.outcome}"

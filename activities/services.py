@@ -1,0 +1,371 @@
+"""The monthly activity-day engine: plan, remind, dispatch, close; and check-in.
+
+Every sweep asks the database what is due up to ``now`` and not yet done, so a
+re-run sends nothing twice (unique keys) and a sweep that was down catches up.
+Fan-out is set-based: members are read in id-ordered chunks, one query per
+chunk, and rows are written with one ``bulk_create`` per chunk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from functools import reduce
+from operator import or_
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from branches.models import Organization, Role
+from members.models import Member
+from notifications.services import Notice, notify_members, notify_users
+
+from .models import Activity, Attendance, CheckIn, Leave, MaterialDelivery, StudyMaterial, local_zone
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 2000
+REMINDER_GRACE = dt.timedelta(hours=12)
+# The secretary's absentee notice names at most this many; the page lists all.
+MAX_NAMES = 50
+
+
+class CheckInError(Exception):
+    """A check-in that cannot be recorded; ``code`` says why."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def sweep_moment(today: dt.date) -> dt.datetime:
+    """The instant a sweep runs "as of": now for today, the day's last instant for a replayed day."""
+    now = timezone.now()
+    if today == timezone.localdate(now):
+        return now
+    return dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=local_zone()) - dt.timedelta(
+        microseconds=1
+    )
+
+
+def member_id_chunks(members: QuerySet[Member], size: int = CHUNK_SIZE) -> Iterator[list[int]]:
+    """Member ids in ascending chunks, one keyset-paginated query per chunk."""
+    last = 0
+    while True:
+        chunk = list(members.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1]
+
+
+def _next_month(year: int, month: int) -> tuple[int, int]:
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+# --- plan ---------------------------------------------------------------------------------
+
+
+def plan_activities(today: dt.date) -> dict[str, int]:
+    """Create this month's (if its day is still ahead) and next month's activity for every branch."""
+    this_month = (today.year, today.month)
+    next_month = _next_month(*this_month)
+    branches = list(Organization.objects.branches())
+    existing = set(
+        Activity.objects.filter(
+            Q(year=this_month[0], month=this_month[1]) | Q(year=next_month[0], month=next_month[1])
+        ).values_list("organization_id", "year", "month")
+    )
+    new = []
+    for branch in branches:
+        for year, month in (this_month, next_month):
+            day = dt.date(year, month, branch.activity_day)
+            if (branch.pk, year, month) in existing or day < today:
+                continue
+            activity = Activity(organization=branch, year=year, month=month, date=day)
+            # bulk_create skips save(), which derives the window.
+            activity.opens_at, activity.closes_at = activity.window()
+            new.append(activity)
+    Activity.objects.bulk_create(new, ignore_conflicts=True)
+    return {"branches": len(branches), "planned": len(new)}
+
+
+# --- dispatch -------------------------------------------------------------------------------
+
+
+def dispatch_due(today: dt.date) -> dict[str, int]:
+    """Deliver the study material of every activity whose morning has come, and published material."""
+    now = sweep_moment(today)
+    counts: Counter[str] = Counter()
+    due = Activity.objects.filter(dispatched_at__isnull=True, date__lte=today).select_related("organization")
+    for activity in due:
+        if activity.morning() > now:
+            continue
+        try:
+            counts["deliveries"] += dispatch_activity(activity, now)
+            counts["activities"] += 1
+        except Exception:
+            logger.exception("dispatch of activity %s failed", activity.pk)
+            counts["failed"] += 1
+    for material in StudyMaterial.objects.filter(dispatched_at__isnull=True, publish_at__lte=now):
+        try:
+            counts["deliveries"] += dispatch_material(material, now)
+            counts["materials"] += 1
+        except Exception:
+            logger.exception("dispatch of material %s failed", material.pk)
+            counts["failed"] += 1
+    return dict(counts)
+
+
+def dispatch_activity(activity: Activity, now: dt.datetime) -> int:
+    """Fan the activity's material and the activity-day notice out to its branch's active members."""
+    material_ids = list(activity.materials.values_list("pk", flat=True))
+    members = Member.objects.active().filter(organization_id=activity.organization_id)
+    notice = Notice(
+        kind="activity_day",
+        title=_("Today is the activity day: %(theme)s") % {"theme": activity.theme or activity.organization.name},
+        body=ngettext(
+            "%(count)d study material is waiting for you. Check in before %(closes)s.",
+            "%(count)d study materials are waiting for you. Check in before %(closes)s.",
+            len(material_ids),
+        )
+        % {"count": len(material_ids), "closes": timezone.localtime(activity.closes_at).strftime("%Y-%m-%d %H:%M")},
+        url=reverse("home"),
+    )
+    written = 0
+    for chunk in member_id_chunks(members):
+        deliveries = [
+            MaterialDelivery(member_id=member_id, material_id=material_id, activity=activity, delivered_at=now)
+            for member_id in chunk
+            for material_id in material_ids
+        ]
+        MaterialDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+        notify_members(chunk, notice, key=f"activity:{activity.pk}:{{member}}")
+        written += len(deliveries)
+    # Only after every chunk is written: a worker killed half-way leaves the
+    # activity due, and the next run fills in what is missing.
+    Activity.objects.filter(pk=activity.pk, dispatched_at__isnull=True).update(dispatched_at=now)
+    return written
+
+
+def dispatch_material(material: StudyMaterial, now: dt.datetime) -> int:
+    """Deliver a material published on its own to every active member under its organizations."""
+    paths = list(material.organizations.values_list("path", flat=True))
+    written = 0
+    if paths:
+        members = Member.objects.active().filter(
+            reduce(or_, (Q(organization__path__startswith=path) for path in paths))
+        )
+        notice = Notice(kind="material", title=_("New study material: %(title)s") % {"title": material.title})
+        for chunk in member_id_chunks(members):
+            deliveries = [MaterialDelivery(member_id=m, material=material, delivered_at=now) for m in chunk]
+            MaterialDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+            notify_members(chunk, notice, key=f"material:{material.pk}:{{member}}")
+            written += len(deliveries)
+    StudyMaterial.objects.filter(pk=material.pk, dispatched_at__isnull=True).update(dispatched_at=now)
+    return written
+
+
+# --- remind ---------------------------------------------------------------------------------
+
+
+def reminder_moments(activity: Activity) -> list[tuple[int, dt.datetime]]:
+    """(days before, when) for each of the branch's reminder offsets."""
+    hour = dt.time(activity.organization.morning_hour)
+    return [
+        (offset, dt.datetime.combine(activity.date - dt.timedelta(days=offset), hour, tzinfo=local_zone()))
+        for offset in activity.organization.reminder_offsets
+    ]
+
+
+def remind_due(today: dt.date) -> dict[str, int]:
+    """Remind members who have not checked in (nor asked for leave) at each due offset.
+
+    A reminder is sent within REMINDER_GRACE of its moment, never later: a
+    reminder three days ahead that arrives on the day is noise.
+    """
+    now = sweep_moment(today)
+    counts: Counter[str] = Counter()
+    upcoming = Activity.objects.filter(
+        closed_at__isnull=True, date__gte=today, date__lte=today + dt.timedelta(days=28)
+    ).select_related("organization")
+    for activity in upcoming:
+        for offset, moment in reminder_moments(activity):
+            if not moment <= now < moment + REMINDER_GRACE:
+                continue
+            try:
+                counts["reminded"] += send_reminder(activity, offset)
+                counts["reminders"] += 1
+            except Exception:
+                logger.exception("reminder %s for activity %s failed", offset, activity.pk)
+                counts["failed"] += 1
+    return dict(counts)
+
+
+def send_reminder(activity: Activity, offset: int) -> int:
+    members = (
+        Member.objects.active()
+        .filter(organization_id=activity.organization_id)
+        .exclude(checkins__activity=activity)
+        .exclude(leaves__activity=activity)
+    )
+    if offset == 0:
+        title = _("Today is the activity day")
+    else:
+        title = ngettext("The activity day is in %(days)d day", "The activity day is in %(days)d days", offset) % {
+            "days": offset
+        }
+    notice = Notice(
+        kind="reminder",
+        title=title,
+        body=_("%(branch)s meets on %(date)s: %(theme)s")
+        % {"branch": activity.organization.name, "date": activity.date.isoformat(), "theme": activity.theme or "—"},
+        url=reverse("home"),
+    )
+    sent = 0
+    for chunk in member_id_chunks(members):
+        sent += notify_members(chunk, notice, key=f"remind:{activity.pk}:{offset}:{{member}}")
+    return sent
+
+
+# --- close ----------------------------------------------------------------------------------
+
+
+def close_due(today: dt.date) -> dict[str, int]:
+    """Record attendance for every activity whose check-in window has ended."""
+    now = sweep_moment(today)
+    counts: Counter[str] = Counter()
+    for activity in Activity.objects.filter(closed_at__isnull=True, closes_at__lte=now).select_related("organization"):
+        try:
+            outcomes = close_activity(activity, now)
+        except Exception:
+            logger.exception("closing activity %s failed", activity.pk)
+            counts["failed"] += 1
+            continue
+        counts["activities"] += 1
+        counts.update(outcomes)
+    return dict(counts)
+
+
+def close_activity(activity: Activity, now: dt.datetime) -> Counter[str]:
+    """Mark each member attended / excused / made up / absent, then tell the absentees and the secretaries."""
+    members = Member.objects.active().filter(organization_id=activity.organization_id)
+    outcomes: Counter[str] = Counter()
+    absent_names: list[str] = []
+    make_up = Notice(
+        kind="absent",
+        title=_("You missed the activity day"),
+        body=_("You can still do the make-up study for %(date)s with a short note.") % {"date": activity.date},
+        url=reverse("home"),
+    )
+    for chunk in member_id_chunks(members):
+        checkins = dict(CheckIn.objects.filter(activity=activity, member_id__in=chunk).values_list("member_id", "kind"))
+        excused = set(
+            Leave.objects.filter(activity=activity, member_id__in=chunk, status=Leave.Status.APPROVED).values_list(
+                "member_id", flat=True
+            )
+        )
+        rows = []
+        absent = []
+        for member_id in chunk:
+            outcome = _outcome(checkins.get(member_id), member_id in excused)
+            rows.append(Attendance(member_id=member_id, activity=activity, outcome=outcome, recorded_at=now))
+            outcomes[outcome] += 1
+            if outcome == Attendance.Outcome.ABSENT:
+                absent.append(member_id)
+        Attendance.objects.bulk_create(rows, ignore_conflicts=True)
+        notify_members(absent, make_up, key=f"absent:{activity.pk}:{{member}}")
+        if len(absent_names) < MAX_NAMES:
+            wanted = absent[: MAX_NAMES - len(absent_names)]
+            absent_names += Member.objects.filter(pk__in=wanted).order_by("name").values_list("name", flat=True)
+    _notify_secretaries(activity, outcomes, absent_names)
+    Activity.objects.filter(pk=activity.pk, closed_at__isnull=True).update(closed_at=now)
+    return outcomes
+
+
+def _outcome(checkin_kind: str | None, excused: bool) -> str:
+    if checkin_kind in (CheckIn.Kind.ON_TIME, CheckIn.Kind.MANUAL):
+        return Attendance.Outcome.ATTENDED
+    if checkin_kind == CheckIn.Kind.MAKE_UP:
+        return Attendance.Outcome.MADE_UP
+    if excused:
+        return Attendance.Outcome.EXCUSED
+    return Attendance.Outcome.ABSENT
+
+
+def _notify_secretaries(activity: Activity, outcomes: Counter[str], absent_names: list[str]) -> None:
+    ancestors = [*activity.organization.ancestor_ids(), activity.organization_id]
+    user_ids = set(
+        Role.objects.filter(
+            organization_id__in=ancestors, kind__in=[Role.Kind.SECRETARY, Role.Kind.DEPUTY_SECRETARY]
+        ).values_list("user_id", flat=True)
+    )
+    absent = outcomes[Attendance.Outcome.ABSENT]
+    names = "、".join(absent_names) + ("…" if absent > len(absent_names) else "")
+    notice = Notice(
+        kind="attendance",
+        title=_("Attendance for %(branch)s, %(date)s") % {"branch": activity.organization.name, "date": activity.date},
+        body=_("Attended %(attended)d, made up %(made_up)d, excused %(excused)d, absent %(absent)d.")
+        % {
+            "attended": outcomes[Attendance.Outcome.ATTENDED],
+            "made_up": outcomes[Attendance.Outcome.MADE_UP],
+            "excused": outcomes[Attendance.Outcome.EXCUSED],
+            "absent": absent,
+        }
+        + (" " + _("Absent: %(names)s") % {"names": names} if absent else ""),
+    )
+    notify_users(user_ids, notice, key=f"attendance:{activity.pk}:{{user}}")
+
+
+# --- check-in -------------------------------------------------------------------------------
+
+
+def perform_checkin(
+    member: Member,
+    activity: Activity,
+    *,
+    now: dt.datetime | None = None,
+    nonce: str = "",
+    city: str = "",
+    kind: str = CheckIn.Kind.ON_TIME,
+    note: str = "",
+    entered_by=None,
+) -> tuple[CheckIn, bool]:
+    """Record one check-in; a double tap, a retry or a second device returns the first one.
+
+    Returns (check-in, created). The unique constraint on (member, activity)
+    decides races, not a prior read.
+    """
+    now = now or timezone.now()
+    if member.organization_id != activity.organization_id or member.state != Member.State.ACTIVE:
+        raise CheckInError(_("This activity is not for you."), code="not_member")
+    if kind == CheckIn.Kind.ON_TIME and not activity.is_open(now):
+        if now < activity.opens_at:
+            raise CheckInError(_("Check-in opens on %(date)s.") % {"date": activity.date}, code="not_open")
+        raise CheckInError(_("Check-in has closed; you can do the make-up study instead."), code="closed")
+    if kind == CheckIn.Kind.MAKE_UP and not note.strip():
+        raise CheckInError(_("Write a short note on what you studied."), code="note_required")
+    try:
+        with transaction.atomic():
+            checkin = CheckIn.objects.create(
+                member=member,
+                activity=activity,
+                kind=kind,
+                checked_in_at=now,
+                nonce=nonce,
+                city=city,
+                note=note,
+                entered_by=entered_by,
+            )
+    except IntegrityError:
+        return CheckIn.objects.get(member=member, activity=activity), False
+    if activity.closed_at is not None:
+        # Late make-up or manual entry after the close: the outcome follows.
+        Attendance.objects.filter(member=member, activity=activity).update(outcome=_outcome(kind, False))
+    return checkin, True

@@ -1,0 +1,27 @@
+"""The activity-day sweeps, registered with the shared runner."""
+
+import datetime as dt
+
+from branches.sweeps import register
+
+from . import services
+
+
+@register("plan")
+def plan(today: dt.date) -> dict:
+    return services.plan_activities(today)
+
+
+@register("dispatch")
+def dispatch(today: dt.date) -> dict:
+    return services.dispatch_due(today)
+
+
+@register("remind")
+def remind(today: dt.date) -> dict:
+    return services.remind_due(today)
+
+
+@register("close")
+def close(today: dt.date) -> dict:
+    return services.close_due(today)
