@@ -2,14 +2,32 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from activities.models import Activity, Attendance, CheckIn, Leave, MaterialDelivery, StudyMaterial
+from activities.tests.factories import ActivityFactory, MaterialFactory
 from branches.models import Organization, Role, SweepStatus
 from branches.tests.factories import GroupFactory, RoleFactory
 from members.models import Invitation, Member, SignupRequest, User
 from members.tests.factories import InvitationFactory, MemberFactory, UserFactory
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [Organization, Role, SweepStatus, User, Member, Invitation, SignupRequest]
+MODELS = [
+    Organization,
+    Role,
+    SweepStatus,
+    User,
+    Member,
+    Invitation,
+    SignupRequest,
+    Activity,
+    StudyMaterial,
+    CheckIn,
+    Leave,
+    Attendance,
+    MaterialDelivery,
+    Notification,
+]
 
 
 @pytest.fixture
@@ -26,6 +44,15 @@ def data(branch_a, secretary, member):
     invitation = InvitationFactory(organization=branch_a)
     SignupRequest.objects.create(user=UserFactory(), invitation=invitation, organization=branch_a, name="申请人")
     SweepStatus.objects.create(name="heartbeat")
+    activity = ActivityFactory(organization=branch_a)
+    material = MaterialFactory()
+    activity.materials.add(material)
+    when = activity.opens_at
+    CheckIn.objects.create(member=member, activity=activity, checked_in_at=when)
+    Leave.objects.create(member=member, activity=activity, reason="值班")
+    Attendance.objects.create(member=member, activity=activity, outcome="attended", recorded_at=when)
+    MaterialDelivery.objects.create(member=member, material=material, delivered_at=when)
+    Notification.objects.create(member=member, kind="test", key="test:1", title="通知")
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
