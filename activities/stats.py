@@ -1,0 +1,166 @@
+"""Attendance and study statistics, computed with grouped queries over a subtree."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from branches.models import Organization
+from members.models import Member
+
+from .models import Activity, Attendance, MaterialDelivery
+
+STREAK = 3
+
+
+@dataclass
+class Tally:
+    attended: int = 0
+    made_up: int = 0
+    excused: int = 0
+    absent: int = 0
+
+    def add(self, outcome: str, n: int) -> None:
+        setattr(self, outcome, getattr(self, outcome) + n)
+
+    @property
+    def total(self) -> int:
+        return self.attended + self.made_up + self.excused + self.absent
+
+    @property
+    def rate(self) -> float | None:
+        """Share present (attended or made up); approved leave is neutral."""
+        counted = self.total - self.excused
+        return None if counted == 0 else (self.attended + self.made_up) / counted
+
+
+@dataclass
+class Series:
+    organization: Organization
+    points: dict[tuple[int, int], Tally] = field(default_factory=lambda: defaultdict(Tally))
+
+
+def last_months(today: dt.date, count: int = 12) -> list[tuple[int, int]]:
+    """The ``count`` months ending with today's, oldest first."""
+    year, month = today.year, today.month
+    months = []
+    for _ in range(count):
+        months.append((year, month))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return months[::-1]
+
+
+def monthly_attendance(root: Organization, today: dt.date) -> tuple[list[tuple[int, int]], list[Series]]:
+    """Attendance per month for the last 12 months: one series per branch and group under ``root``."""
+    months = last_months(today)
+    first_year, first_month = months[0]
+    rows = (
+        Attendance.objects.filter(activity__organization__path__startswith=root.path)
+        .filter(Q(activity__year__gt=first_year) | Q(activity__year=first_year, activity__month__gte=first_month))
+        .values_list("activity__organization_id", "member__group_id", "activity__year", "activity__month", "outcome")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    organizations = {
+        o.pk: o for o in Organization.objects.subtree_of(root).filter(kind__in=["branch", "group"]).order_by("path")
+    }
+    series = {pk: Series(o) for pk, o in organizations.items()}
+    for branch_id, group_id, year, month, outcome, n in rows:
+        if branch_id in series:
+            series[branch_id].points[(year, month)].add(outcome, n)
+        if group_id in series:
+            series[group_id].points[(year, month)].add(outcome, n)
+    return months, [s for s in series.values() if s.points]
+
+
+def activity_tally(activity: Activity) -> Tally:
+    tally = Tally()
+    for outcome, n in activity.attendance.values_list("outcome").annotate(n=Count("id")).order_by():
+        tally.add(outcome, n)
+    return tally
+
+
+def study_completion(root: Organization, since: dt.date) -> list[dict]:
+    """Per material delivered under ``root`` since a date: delivered, read and studied counts."""
+    return list(
+        MaterialDelivery.objects.filter(member__organization__path__startswith=root.path, delivered_at__date__gte=since)
+        .values("material_id", "material__title")
+        .annotate(
+            delivered=Count("id"),
+            read=Count("id", filter=Q(read_at__isnull=False)),
+            studied=Count("id", filter=Q(studied_at__isnull=False)),
+        )
+        .order_by("-delivered", "material__title")
+    )
+
+
+def repeated_absentees(root: Organization) -> list[Member]:
+    """Active members absent from each of their branch's last three closed activities."""
+    recent: list[int] = []
+    per_branch: dict[int, int] = defaultdict(int)
+    closed = (
+        Activity.objects.filter(organization__path__startswith=root.path, closed_at__isnull=False)
+        .order_by("organization_id", "-date")
+        .values_list("organization_id", "pk")
+    )
+    for branch_id, activity_id in closed:
+        if per_branch[branch_id] < STREAK:
+            per_branch[branch_id] += 1
+            recent.append(activity_id)
+    if not recent:
+        return []
+    member_ids = (
+        Attendance.objects.filter(activity_id__in=recent, outcome=Attendance.Outcome.ABSENT)
+        .values("member_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=STREAK)
+        .values("member_id")
+    )
+    return list(
+        Member.objects.active().filter(pk__in=member_ids).select_related("organization", "group").order_by("name")
+    )
+
+
+PALETTE = ["#b71c1c", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#ad1457"]
+
+
+def line_chart(months: list[tuple[int, int]], series: list[Series], width: int = 640, height: int = 260) -> dict:
+    """Coordinates for a server-rendered SVG line chart of attendance rates (0 to 100 %)."""
+    left, right, top, bottom = 36, 8, 10, 28
+    plot_w, plot_h = width - left - right, height - top - bottom
+    step = plot_w / max(len(months) - 1, 1)
+
+    def x(i: int) -> float:
+        return round(left + i * step, 1)
+
+    def y(rate: float) -> float:
+        return round(top + plot_h * (1 - rate), 1)
+
+    lines = []
+    for n, s in enumerate(series[: len(PALETTE)]):
+        points = []
+        for i, month in enumerate(months):
+            tally = s.points.get(month)
+            if tally is not None and tally.rate is not None:
+                points.append({"x": x(i), "y": y(tally.rate), "rate": round(tally.rate * 100), "month": month})
+        lines.append(
+            {
+                "name": s.organization.name,
+                "color": PALETTE[n],
+                "points": points,
+                "path": " ".join(f"{p['x']},{p['y']}" for p in points),
+            }
+        )
+    return {
+        "width": width,
+        "height": height,
+        "lines": lines,
+        "grid": [{"y": y(v / 100), "label": f"{v}%"} for v in (0, 25, 50, 75, 100)],
+        "months": [{"x": x(i), "label": f"{m:02d}" if m != 1 else f"{yr}"} for i, (yr, m) in enumerate(months)],
+        "left": left,
+        "right": width - right,
+        "baseline": y(0),
+    }
