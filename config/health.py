@@ -34,7 +34,7 @@ def check_broker() -> dict:
         return {"ok": ok, "transport": "filesystem"} | ({} if ok else {"error": "broker folder missing"})
     try:
         with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            conn.ensure_connection(max_retries=0, timeout=2)
     except Exception as exc:
         return {"ok": False, "transport": url.split("://", 1)[0], "error": exc.__class__.__name__}
     return {"ok": True, "transport": url.split("://", 1)[0]}

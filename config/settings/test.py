@@ -16,6 +16,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests run without collectstatic; whitenoise then serves from the finders
+# instead of warning that STATIC_ROOT is missing.
+WHITENOISE_AUTOREFRESH = True
 # Unit tests run tasks inline; the integration tests start a real worker.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
