@@ -164,7 +164,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 
 # --- Celery -----------------------------------------------------------------------------
-BROKER_DIR = VAR_DIR / "broker"
+# The embedded broker's folder; the integration tests give each worker its own.
+BROKER_DIR = env.path("CELERY_BROKER_DIR", default=VAR_DIR / "broker")
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
     # The embedded broker: worker and beat exchange messages through one folder.
