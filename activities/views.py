@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from branches.services import can_manage, get_managed_organization, managed_orga
 from members.models import Member
 
 from . import stats
+from .export import attendance_workbook
 from .forms import ActivityForm, materials_for
 from .models import Activity, Attendance, CheckIn, Leave
 
@@ -117,3 +118,16 @@ def organization_stats(request, pk: int):
             "absentees": stats.repeated_absentees(organization),
         },
     )
+
+
+@login_required
+@require_safe
+def attendance_export(request, pk: int):
+    activity = get_managed_activity(request.user, pk)
+    response = HttpResponse(
+        attendance_workbook(activity),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    filename = f"attendance-{activity.organization.code}-{activity.year}-{activity.month:02d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

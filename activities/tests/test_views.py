@@ -30,6 +30,7 @@ def urls(activity):
         reverse("activities:detail", args=[activity.pk]),
         reverse("activities:edit", args=[activity.pk]),
         reverse("activities:stats", args=[activity.organization_id]),
+        reverse("activities:export", args=[activity.pk]),
     ]
 
 
@@ -188,3 +189,23 @@ def test_stats_page_draws_the_chart(client, secretary, branch_a, django_assert_m
         body = client.get(reverse("activities:stats", args=[branch_a.pk])).content.decode()
     assert "<polyline" in body
     assert "2026-10: 75%" in body
+
+
+def test_attendance_exports_to_xlsx_with_formulas_neutralised(client, secretary, activity_a):
+    import io
+
+    from openpyxl import load_workbook
+
+    group = GroupFactory(parent=activity_a.organization, name="一组")
+    present = MemberFactory(organization=activity_a.organization, group=group, name="张三")
+    MemberFactory(organization=activity_a.organization, name="=HYPERLINK(1)")
+    CheckIn.objects.create(member=present, activity=activity_a, checked_in_at=activity_a.opens_at, city="昆明")
+    services.close_activity(activity_a, activity_a.closes_at)
+    client.force_login(secretary)
+    response = client.get(reverse("activities:export", args=[activity_a.pk]), headers={"accept-language": "zh-hans"})
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "姓名"
+    assert ("'=HYPERLINK(1)", None, None, None, "缺席", None, None) in rows
+    assert ("张三", "一组", None, None, "参加", "2026-12-06 00:00", "昆明") in rows
+    assert len(rows) == 3
