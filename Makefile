@@ -7,22 +7,33 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
+# pipefail: a command piped through a filter still fails the target.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+# pip names every configured package folder it cannot find, once per package;
+# the noise would hide a real error.
+PIP_NOISE := ^WARNING: Location 'file://[^']*' is ignored
+
 .PHONY: run test setup lint format messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt 2>&1 \
+		| { grep -v -E "$(PIP_NOISE)" || true; }
 	@touch $(STAMP)
 
 setup: $(STAMP)
+	@mkdir -p var
 	$(PY) manage.py compile_translations
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py seed_demo
 
+# honcho runs web, worker and beat in the foreground; Ctrl-C stops all three.
 run: setup
 	@$(PY) manage.py demo_logins --url http://127.0.0.1:$(PORT)/
-	PORT=$(PORT) $(BIN)/honcho --procfile Procfile.dev start
+	PORT=$(PORT) exec $(BIN)/honcho --procfile Procfile.dev start
 
 test: $(STAMP)
 	$(PY) manage.py compile_translations --verbosity 0
