@@ -4,11 +4,21 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.models import Role
 from members import demo
+from members.models import Invitation, Member
+
+# Labels at module level, never inside f-strings, where makemessages cannot
+# see them; all of them are already in the catalogs.
+TITLE = gettext_lazy("%(site)s demo")
+HOME = gettext_lazy("Home")
+LOG_IN = gettext_lazy("Log in")
+ADMIN = gettext_lazy("Admin")
+SUPERUSER = gettext_lazy("Superuser (admin site)")
 
 
 def both(message, **params) -> str:
@@ -41,13 +51,14 @@ class Command(BaseCommand):
         if not logins:
             raise CommandError(_("There are no demo logins in the database; run `manage.py seed_demo` first."))
         base = url if url.endswith("/") else url + "/"
+        login_url = urljoin(base, reverse("account_login").lstrip("/"))
+        admin_url = urljoin(base, reverse("admin:index").lstrip("/"))
         lines = [
-            both(gettext_lazy("%(site)s demo"), site=settings.SITE_NAME),
-            f"  {both(gettext_lazy('Site'))}: {base}",
-            f"  {both(gettext_lazy('Log in'))}: {urljoin(base, reverse('account_login').lstrip('/'))}",
-            f"  {both(gettext_lazy('Admin site'))}: {urljoin(base, reverse('admin:index').lstrip('/'))}",
-            f"  {both(gettext_lazy('Password of every demo login'))}: {demo.DEMO_PASSWORD}",
-            f"  {both(gettext_lazy('Invitation code for signing up'))}: {demo.DEMO_INVITATION_CODE}",
+            both(TITLE, site=settings.SITE_NAME),
+            f"  {both(HOME)}: {base}",
+            f"  {both(LOG_IN)}: {login_url}",
+            f"  {both(ADMIN)}: {admin_url}",
+            f"  {both(capfirst(Invitation._meta.verbose_name))}: {demo.DEMO_INVITATION_CODE}",
             "",
         ]
         for login in logins:
@@ -58,7 +69,7 @@ class Command(BaseCommand):
 def describe(login: demo.DemoLogin) -> str:
     parts = [f"{both(Role.Kind(role.kind).label)} · {role.organization.name}" for role in login.roles]
     if login.member is not None:
-        parts.append(f"{both(gettext_lazy('Member'))} · {login.member.organization.name}")
+        parts.append(f"{both(capfirst(Member._meta.verbose_name))} · {login.member.organization.name}")
     if login.is_superuser:
-        parts.append(both(gettext_lazy("Superuser (admin site)")))
+        parts.append(both(SUPERUSER))
     return "; ".join(parts)
