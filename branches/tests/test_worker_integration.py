@@ -115,6 +115,7 @@ def broker(tmp_path, transactional_db):
             **app.conf.broker_transport_options,
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
+            "control_folder": str(folder / "control"),
         }
     saved = {key: app.conf[key] for key in overrides}
     app.conf.update(overrides)

@@ -165,13 +165,15 @@ MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 
 # --- Celery -----------------------------------------------------------------------------
 # The embedded broker's folder; the integration tests give each worker its own.
-BROKER_DIR = env.path("CELERY_BROKER_DIR", default=VAR_DIR / "broker")
+BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
     # The embedded broker: worker and beat exchange messages through one folder.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR),
         "data_folder_out": str(BROKER_DIR),
+        # Its exchange tables; the default is a "control" folder in the current directory.
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_TIMEZONE = TIME_ZONE
