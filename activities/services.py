@@ -274,7 +274,7 @@ def close_activity(activity: Activity, now: dt.datetime) -> Counter[str]:
         rows = []
         absent = []
         for member_id in chunk:
-            outcome = _outcome(checkins.get(member_id), member_id in excused)
+            outcome = outcome_for(checkins.get(member_id), member_id in excused)
             rows.append(Attendance(member_id=member_id, activity=activity, outcome=outcome, recorded_at=now))
             outcomes[outcome] += 1
             if outcome == Attendance.Outcome.ABSENT:
@@ -289,7 +289,7 @@ def close_activity(activity: Activity, now: dt.datetime) -> Counter[str]:
     return outcomes
 
 
-def _outcome(checkin_kind: str | None, excused: bool) -> str:
+def outcome_for(checkin_kind: str | None, excused: bool) -> str:
     if checkin_kind in (CheckIn.Kind.ON_TIME, CheckIn.Kind.MANUAL):
         return Attendance.Outcome.ATTENDED
     if checkin_kind == CheckIn.Kind.MAKE_UP:
@@ -367,5 +367,5 @@ def perform_checkin(
         return CheckIn.objects.get(member=member, activity=activity), False
     if activity.closed_at is not None:
         # Late make-up or manual entry after the close: the outcome follows.
-        Attendance.objects.filter(member=member, activity=activity).update(outcome=_outcome(kind, False))
+        Attendance.objects.filter(member=member, activity=activity).update(outcome=outcome_for(kind, False))
     return checkin, True

@@ -1,5 +1,9 @@
+from importlib import import_module
+
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext as _
 
 from members import demo
@@ -36,6 +40,11 @@ class Command(BaseCommand):
                 % {"password": demo.DEMO_PASSWORD}
             )
         result = demo.seed(reset_passwords=reset_passwords)
+        # Apps above the roster (activities, ...) add their own demo life in a
+        # ``demo`` module with a ``seed()``; members cannot import them itself.
+        for app in apps.get_app_configs():
+            if app.name != "members" and module_has_submodule(app.module, "demo"):
+                import_module(f"{app.name}.demo").seed()
         self.stdout.write(
             _(
                 "Demo data: organizations %(organizations)d, members %(members)d (itinerant %(itinerant)d, "

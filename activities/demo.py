@@ -1,0 +1,151 @@
+"""Demo activity life for the demo online branch: material, this month's plan, a half-year of history.
+
+Idempotent like the roster demo: activities are unique per branch and month,
+check-ins and attendance per member and activity, material by title.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from branches.models import Organization
+from members.demo import ONLINE_BRANCH_CODE
+from members.models import Member
+
+from . import services
+from .models import Activity, Attendance, CheckIn, Leave, MaterialDelivery, StudyMaterial, Track
+
+HISTORY_MONTHS = 6
+SEED = 20260606
+
+HANDBOOK = [
+    (1, "第一章 入党为什么", "入党是为了什么？这是每一名共产党员都要回答好的根本问题。"),
+    (2, "第二章 党员的义务和权利", "党员必须履行党章规定的八项义务，同时享有党章规定的八项权利。"),
+    (
+        3,
+        "第三章 流动党员怎样过组织生活",
+        "外出务工期间，流动党员通过网络党支部按时参加统一活动日，坚持学习、按时汇报。",
+    ),
+]
+MONTHLY = (
+    "本月学习：安全生产与党员责任",
+    "煤矿安全生产事关职工生命安全。党员要在安全生产中走在前、作表率，"
+    "无论在本矿还是在外务工，都要严守安全规程，带动身边工友。",
+)
+
+
+def _material(title: str, body: str, chapter: int | None, branch: Organization) -> StudyMaterial:
+    material, created = StudyMaterial.objects.get_or_create(
+        title=title, defaults={"body": body, "handbook_chapter": chapter}
+    )
+    if created:
+        material.organizations.add(branch)
+    return material
+
+
+@transaction.atomic
+def seed(today: dt.date | None = None) -> dict[str, int]:
+    today = today or timezone.localdate()
+    branch = Organization.objects.filter(code=ONLINE_BRANCH_CODE).first()
+    if branch is None:
+        return {}
+    handbook = [_material(title, body, chapter, branch) for chapter, title, body in HANDBOOK]
+    monthly = _material(*MONTHLY, None, branch)
+    services.plan_activities(today)
+    upcoming = Activity.objects.filter(organization=branch, date__gte=today).order_by("date").first()
+    if upcoming is not None and not upcoming.theme:
+        upcoming.theme = "学习安全生产重要论述，争当安全生产先锋"
+        upcoming.tracks = [Track.STUDY, Track.ORGANIZATIONAL_LIFE, Track.EXCHANGE]
+        upcoming.agenda = "一、集中学习本月资料\n二、各小组交流外出务工情况\n三、讨论困难党员帮扶事项"
+        upcoming.online_link = "https://meeting.example.com/demo-online"
+        upcoming.save()
+        upcoming.materials.add(monthly, handbook[2])
+    return {"history": _history(branch, today, handbook)}
+
+
+def _history(branch: Organization, today: dt.date, materials: list[StudyMaterial]) -> int:
+    """Closed activities of the last months, with realistic attendance, for the charts."""
+    rng = random.Random(SEED)  # noqa: S311 -- reproducible demo data, not security
+    roster = list(Member.objects.active().filter(organization=branch).order_by("pk").values_list("pk", "user_id"))
+    members = [pk for pk, _ in roster]
+    # A few members without a login drift away: absent every month, so the
+    # absentee list has names (the demo member login is not one of them).
+    drifting = {pk for pk, user_id in roster if user_id is None}
+    drifting = set(sorted(drifting)[-3:])
+    written = 0
+    year, month = today.year, today.month
+    for _ in range(HISTORY_MONTHS):
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        activity, created = Activity.objects.get_or_create(
+            organization=branch,
+            year=year,
+            month=month,
+            defaults={"date": dt.date(year, month, branch.activity_day), "theme": "月度集中学习"},
+        )
+        if not created and activity.closed_at:
+            continue
+        material = materials[(month - 1) % len(materials)]
+        activity.materials.add(material)
+        checkins, leaves, deliveries = [], [], []
+        for member_id in members:
+            roll = rng.random()
+            deliveries.append(
+                MaterialDelivery(
+                    member_id=member_id,
+                    material=material,
+                    activity=activity,
+                    delivered_at=activity.morning(),
+                    read_at=activity.morning() if roll < 0.9 else None,
+                    studied_at=activity.morning() + dt.timedelta(hours=2) if roll < 0.8 else None,
+                )
+            )
+            if member_id in drifting:
+                continue
+            if roll < 0.78:
+                when = activity.opens_at + dt.timedelta(hours=rng.randint(8, 60))
+                checkins.append(CheckIn(member_id=member_id, activity=activity, checked_in_at=when))
+            elif roll < 0.86:
+                when = activity.closes_at + dt.timedelta(days=2)
+                checkins.append(
+                    CheckIn(
+                        member_id=member_id,
+                        activity=activity,
+                        checked_in_at=when,
+                        kind=CheckIn.Kind.MAKE_UP,
+                        note="补学",
+                    )
+                )
+            elif roll < 0.93:
+                leaves.append(
+                    Leave(member_id=member_id, activity=activity, reason="井下倒班", status=Leave.Status.APPROVED)
+                )
+        CheckIn.objects.bulk_create(checkins, ignore_conflicts=True)
+        Leave.objects.bulk_create(leaves, ignore_conflicts=True)
+        MaterialDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+        # History is recorded quietly: the close sweep would also send notices.
+        written += _record_attendance(activity)
+    return written
+
+
+def _record_attendance(activity: Activity) -> int:
+    checkins = dict(CheckIn.objects.filter(activity=activity).values_list("member_id", "kind"))
+    excused = set(
+        Leave.objects.filter(activity=activity, status=Leave.Status.APPROVED).values_list("member_id", flat=True)
+    )
+    members = Member.objects.active().filter(organization_id=activity.organization_id).values_list("pk", flat=True)
+    rows = [
+        Attendance(
+            member_id=member_id,
+            activity=activity,
+            outcome=services.outcome_for(checkins.get(member_id), member_id in excused),
+            recorded_at=activity.closes_at,
+        )
+        for member_id in members
+    ]
+    Attendance.objects.bulk_create(rows, ignore_conflicts=True)
+    Activity.objects.filter(pk=activity.pk).update(dispatched_at=activity.morning(), closed_at=activity.closes_at)
+    return len(rows)
