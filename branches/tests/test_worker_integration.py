@@ -210,3 +210,22 @@ def test_the_heartbeat_sent_twice_counts_two_runs_and_duplicates_nothing(broker,
         assert worker.stop() == 0
     assert heartbeat_runs() == 2
     assert list(SweepStatus.objects.values_list("name", flat=True)) == ["heartbeat"]
+
+
+def test_a_fresh_process_can_load_the_account_adapter_before_the_urls():
+    # A worker starts with Django's system checks; allauth's check loads
+    # ACCOUNT_ADAPTER, sometimes before anything has imported the URLconf.
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "from django.utils.module_loading import import_string; import_string(settings.ACCOUNT_ADAPTER)"
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.base"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
