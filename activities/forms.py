@@ -5,6 +5,7 @@ from .models import Activity, StudyMaterial, Track
 
 
 class ActivityForm(forms.ModelForm):
+    online_link = forms.URLField(label=_("Online link"), required=False, assume_scheme="https")
     tracks = forms.MultipleChoiceField(
         label=_("Tracks"), choices=Track.choices, required=False, widget=forms.CheckboxSelectMultiple
     )

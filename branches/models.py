@@ -81,7 +81,9 @@ class Organization(models.Model):
         _("reminders (days before)"),
         default=default_reminder_offsets,
         blank=True,
-        help_text=_("Days before the activity day on which members who have not checked in are reminded; 0 is the day itself."),
+        help_text=_(
+            "Days before the activity day on which members who have not checked in are reminded; 0 is the day itself."
+        ),
     )
     morning_hour = models.PositiveSmallIntegerField(
         _("morning hour"),

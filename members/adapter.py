@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from allauth.account import stages
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.core.ratelimit import RateLimited, respond_429
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -18,23 +16,9 @@ from .sms import send_sms
 from .validators import normalize_phone
 
 
-class PhoneVerificationStage(stages.PhoneVerificationStage):
-    """allauth's stage, answering 429 when the verification SMS is rate limited.
-
-    Entering the stage sends an SMS, and allauth lets the rate limit's
-    exception escape from there (a server error) instead of answering 429.
-    """
-
-    def handle(self):
-        try:
-            return super().handle()
-        except RateLimited:
-            return respond_429(self.request), False
-
-
 class AccountAdapter(DefaultAccountAdapter):
     def get_login_stages(self) -> list[str]:
-        replaced = {"allauth.account.stages.PhoneVerificationStage": "members.adapter.PhoneVerificationStage"}
+        replaced = {"allauth.account.stages.PhoneVerificationStage": "members.stages.PhoneVerificationStage"}
         return [replaced.get(path, path) for path in super().get_login_stages()]
 
     def phone_form_field(self, **kwargs: Any) -> forms.Field:

@@ -8,6 +8,7 @@ switch to PostgreSQL and Redis.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -199,6 +200,23 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "args": ["heartbeat"],
         "options": {"expires": 55},
+    },
+    # The activity-day sweeps look at the database for what is due, so running
+    # them often is cheap and a missed run is caught up by the next one.
+    "plan": {
+        "task": "branches.tasks.run_sweep",
+        "schedule": crontab(minute=5, hour="1"),
+        "args": ["plan"],
+        "options": {"expires": 3600},
+    },
+    **{
+        name: {
+            "task": "branches.tasks.run_sweep",
+            "schedule": crontab(minute=f"{offset}-59/10"),
+            "args": [name],
+            "options": {"expires": 540},
+        }
+        for offset, name in enumerate(["dispatch", "remind", "close"], start=1)
     },
 }
 # /healthz reports the heartbeat as stale after this many seconds.

@@ -37,8 +37,8 @@ class Command(BaseCommand):
             from branches.tasks import run_sweep
 
             run_sweep.delay(name, day.isoformat() if day else None)
-            self.stdout.write(f"{name}: queued")
+            self.stdout.write(_("%(name)s: queued") % {"name": name})
             return
         result = sweeps.run_sweep(name, day)
-        counts = ", ".join(f"{key}={value}" for key, value in sorted(result.items())) or "nothing to do"
+        counts = ", ".join(f"{key}={value}" for key, value in sorted(result.items())) or _("nothing to do")
         self.stdout.write(f"{name}: {counts}")
