@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Activity, Attendance, CheckIn, Leave, MaterialDelivery, StudyMaterial
+from .models import Activity, Attendance, CheckIn, Leave, MaterialDelivery, Report, StudyMaterial
 
 
 @admin.register(StudyMaterial)
@@ -62,3 +62,12 @@ class MaterialDeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["member", "material"]
     search_fields = ["member__name", "material__title"]
     raw_id_fields = ["member", "material", "activity"]
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ["title", "member", "kind", "submitted_at", "replied_at"]
+    list_filter = ["kind"]
+    list_select_related = ["member"]
+    search_fields = ["title", "member__name"]
+    raw_id_fields = ["member", "replied_by"]

@@ -207,6 +207,7 @@ class CheckIn(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ON_TIME)
     checked_in_at = models.DateTimeField(_("checked in at"))
     city = models.CharField(_("city"), max_length=50, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="checkins/%Y/%m/", blank=True)
     note = models.TextField(_("note"), blank=True)
     nonce = models.CharField(max_length=64, blank=True, editable=False)
     entered_by = models.ForeignKey(
@@ -276,3 +277,40 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} @ {self.activity}: {self.outcome}"
+
+
+class Report(models.Model):
+    """思想汇报 / 工作汇报: a member's periodic report, answered by the secretary."""
+
+    class Kind(models.TextChoices):
+        THOUGHT = "thought", _("Thought report")
+        WORK = "work", _("Work report")
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="reports")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.THOUGHT)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    attachment = models.FileField(_("attachment"), upload_to="reports/%Y/%m/", blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    reply = models.TextField(_("reply"), blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("replied by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-submitted_at"]
+        indexes = [
+            # my reports, and "last report" per member: WHERE member_id = ? ORDER BY submitted_at DESC
+            models.Index(fields=["member", "-submitted_at"], name="report_member_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -85,6 +85,12 @@ class Organization(models.Model):
             "Days before the activity day on which members who have not checked in are reminded; 0 is the day itself."
         ),
     )
+    report_every_months = models.PositiveSmallIntegerField(
+        _("report every (months)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("How often members hand in a thought or work report (the reporting rule)."),
+    )
     morning_hour = models.PositiveSmallIntegerField(
         _("morning hour"),
         default=8,
