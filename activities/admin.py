@@ -1,10 +1,12 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import Activity, Attendance, CheckIn, Leave, MaterialDelivery, Report, StudyMaterial
 
 
 @admin.register(StudyMaterial)
 class StudyMaterialAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "kind", "handbook_chapter", "publish_at", "dispatched_at", "created_at"]
     list_filter = ["kind", "organizations"]
     search_fields = ["title", "body"]
@@ -19,6 +21,7 @@ class StudyMaterialAdmin(admin.ModelAdmin):
 
 @admin.register(Activity)
 class ActivityAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["organization", "date", "theme", "opens_at", "closes_at", "dispatched_at", "closed_at"]
     list_filter = ["organization", "year", "month"]
     search_fields = ["theme", "organization__name"]
