@@ -21,7 +21,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["kind", "name", "code", "parent", "is_online"]}),
         (None, {"fields": ["activity_day", "location", "checkin_days", "reminder_offsets", "morning_hour"]}),
-        (None, {"fields": ["report_every_months"]}),
+        (None, {"fields": ["report_every_months", "silent_after_days"]}),
         ("", {"fields": ["speaking_rule", "study_rule", "contact_rule", "reporting_rule"]}),
         ("", {"fields": ["path", "depth", "created_at"], "classes": ["collapse"]}),
     ]

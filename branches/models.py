@@ -91,6 +91,12 @@ class Organization(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(12)],
         help_text=_("How often members hand in a thought or work report (the reporting rule)."),
     )
+    silent_after_days = models.PositiveSmallIntegerField(
+        _("silent after (days)"),
+        default=60,
+        validators=[MinValueValidator(7), MaxValueValidator(365)],
+        help_text=_("Itinerant members with no check-in, report or contact for this long are listed as silent."),
+    )
     morning_hour = models.PositiveSmallIntegerField(
         _("morning hour"),
         default=8,

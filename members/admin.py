@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Invitation, Member, SignupRequest, User
+from .models import Contact, Invitation, Member, MemberChange, RosterImport, SignupRequest, User, Visit
 
 
 @admin.register(User)
@@ -67,3 +67,45 @@ class SignupRequestAdmin(admin.ModelAdmin):
     search_fields = ["name", "user__phone"]
     list_select_related = ["organization", "user"]
     raw_id_fields = ["user", "invitation", "member", "decided_by"]
+
+
+@admin.register(MemberChange)
+class MemberChangeAdmin(admin.ModelAdmin):
+    list_display = ["at", "action", "member", "user", "organization"]
+    list_filter = ["action"]
+    search_fields = ["member__name", "note"]
+    list_select_related = ["member", "user", "organization"]
+    readonly_fields = [f.name for f in MemberChange._meta.fields]
+
+    # The audit log is written by the application only.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["member", "channel", "at", "by"]
+    list_filter = ["channel"]
+    search_fields = ["member__name", "note"]
+    list_select_related = ["member", "by"]
+    raw_id_fields = ["member", "by"]
+
+
+@admin.register(Visit)
+class VisitAdmin(admin.ModelAdmin):
+    list_display = ["member", "visited_on", "amount", "next_visit_on", "responsible"]
+    search_fields = ["member__name", "help_given"]
+    list_select_related = ["member", "responsible"]
+    raw_id_fields = ["member", "by", "responsible"]
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(admin.ModelAdmin):
+    list_display = ["filename", "organization", "status", "total_rows", "processed_rows", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["filename"]
+    list_select_related = ["organization"]
+    readonly_fields = ["summary", "errors", "finished_at"]

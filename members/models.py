@@ -354,3 +354,168 @@ class SignupRequest(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def actor_field(verbose_name: str | None = None) -> models.ForeignKey:
+    """Who did something; kept as history when the login is deleted."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name or _("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+
+class MemberChange(models.Model):
+    """The roster's audit log: who changed or looked at what, when, old → new."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Added")
+        UPDATED = "updated", _("Changed")
+        TRANSFERRED_OUT = "transferred_out", _("Transferred out")
+        MOVED = "moved", _("Moved to another group")
+        REVEALED = "revealed", _("Personal data revealed")
+        EXPORTED = "exported", _("Exported with full personal data")
+        IMPORTED = "imported", _("Imported")
+        ACTIVATED = "activated", _("Account activated")
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), null=True, blank=True, on_delete=models.CASCADE, related_name="changes"
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    # {"field": [old, new], ...} as displayable strings
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("roster change")
+        verbose_name_plural = _("roster changes")
+        ordering = ["-at"]
+        indexes = [
+            # a member's history: WHERE member_id = ? ORDER BY at DESC
+            models.Index(fields=["member", "-at"], name="change_member_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} · {self.member}"
+
+
+class Contact(models.Model):
+    """联系制度: a secretary's contact with a member (call, visit, message)."""
+
+    class Channel(models.TextChoices):
+        CALL = "call", _("Phone call")
+        VISIT = "visit", _("Visit")
+        MESSAGE = "message", _("Message")
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="contacts")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.CALL)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-at"]
+        indexes = [
+            # last contact per member: WHERE member_id = ? ORDER BY at DESC
+            models.Index(fields=["member", "-at"], name="contact_member_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.at:%Y-%m-%d}"
+
+
+class Visit(models.Model):
+    """走访帮扶: a visit to, or help given to, a member in hardship."""
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="visits")
+    visited_on = models.DateField(_("date"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    help_given = models.TextField(_("help given"))
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True)
+    next_visit_on = models.DateField(_("next visit"), null=True, blank=True)
+    responsible = actor_field(_("responsible"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-visited_on"]
+        indexes = [
+            # visit reminders: WHERE next_visit_on <= ?
+            models.Index(fields=["next_visit_on"], name="visit_next_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.visited_on}"
+
+
+class RosterImport(models.Model):
+    """An uploaded roster file on its way through preview and confirm."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Previewed")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("branch"), on_delete=models.CASCADE, related_name="roster_imports"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    filename = models.CharField(_("file name"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PREVIEWED)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows done"), default=0)
+    # {"create": n, "update": n, "unchanged": n} and row-level errors [{"row", "column", "message"}]
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roster import")
+        verbose_name_plural = _("roster imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.filename

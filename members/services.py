@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Count
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 
 from branches.models import Organization
 
-from .models import Member
+from .models import Member, MemberChange
 
 
 def active_member_counts(organizations: Iterable[Organization]) -> dict[int, int]:
@@ -20,3 +21,49 @@ def active_member_counts(organizations: Iterable[Organization]) -> dict[int, int
     )
     counts.update(active.filter(group_id__in=ids).values_list("group_id").annotate(n=Count("id")).order_by())
     return counts
+
+
+def members_visible_to(user) -> QuerySet[Member]:
+    """Every roster entry under the user's roles: a branch role sees its branch, a group role its group.
+
+    The one place that decides which members a manager may see or change.
+    """
+    from branches.services import role_paths
+
+    if getattr(user, "is_superuser", False):
+        return Member.objects.all()
+    paths = role_paths(user)
+    if not paths:
+        return Member.objects.none()
+    condition = Q()
+    for path in paths:
+        condition |= Q(organization__path__startswith=path) | Q(group__path__startswith=path)
+    return Member.objects.filter(condition)
+
+
+def get_managed_member(user, pk: int) -> Member:
+    """Fetch a member the user manages, or 404 (by URL guessing too)."""
+    member = members_visible_to(user).select_related("organization", "group", "user").filter(pk=pk).first()
+    if member is None:
+        raise Http404("No such member")
+    return member
+
+
+def record_change(
+    member: Member | None,
+    user,
+    action: str,
+    changes: dict[str, list[str]] | None = None,
+    *,
+    organization: Organization | None = None,
+    note: str = "",
+) -> MemberChange:
+    """Write one line of the roster's audit log."""
+    return MemberChange.objects.create(
+        member=member,
+        organization=organization or (member.organization if member else None),
+        user=user if getattr(user, "is_authenticated", False) else None,
+        action=action,
+        changes=changes or {},
+        note=note,
+    )

@@ -2,11 +2,11 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from activities.models import Activity, Attendance, CheckIn, Leave, MaterialDelivery, StudyMaterial
+from activities.models import Activity, Attendance, CheckIn, Leave, MaterialDelivery, Report, StudyMaterial
 from activities.tests.factories import ActivityFactory, MaterialFactory
 from branches.models import Organization, Role, SweepStatus
 from branches.tests.factories import GroupFactory, RoleFactory
-from members.models import Invitation, Member, SignupRequest, User
+from members.models import Contact, Invitation, Member, MemberChange, RosterImport, SignupRequest, User, Visit
 from members.tests.factories import InvitationFactory, MemberFactory, UserFactory
 from notifications.models import Notification
 
@@ -27,6 +27,11 @@ MODELS = [
     Attendance,
     MaterialDelivery,
     Notification,
+    Report,
+    MemberChange,
+    Contact,
+    Visit,
+    RosterImport,
 ]
 
 
@@ -53,6 +58,11 @@ def data(branch_a, secretary, member):
     Attendance.objects.create(member=member, activity=activity, outcome="attended", recorded_at=when)
     MaterialDelivery.objects.create(member=member, material=material, delivered_at=when)
     Notification.objects.create(member=member, kind="test", key="test:1", title="通知")
+    Report.objects.create(member=member, title="三季度思想汇报", body="正文")
+    MemberChange.objects.create(member=member, action="updated", changes={"city": ["成都", "昆明"]})
+    Contact.objects.create(member=member, note="电话联系")
+    Visit.objects.create(member=member, visited_on=when.date(), help_given="慰问金")
+    RosterImport.objects.create(organization=branch_a, filename="名册.xlsx", file="imports/x.xlsx")
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)

@@ -1,0 +1,35 @@
+import pytest
+from django.http import Http404
+
+from branches.models import Role
+from branches.tests.factories import GroupFactory, RoleFactory
+from members.models import MemberChange
+from members.services import get_managed_member, members_visible_to, record_change
+from members.tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_secretary_sees_the_branch_and_a_group_admin_only_their_group(branch_a, branch_b, secretary):
+    one, two = GroupFactory(parent=branch_a), GroupFactory(parent=branch_a)
+    in_one = MemberFactory(organization=branch_a, group=one)
+    in_two = MemberFactory(organization=branch_a, group=two)
+    ungrouped = MemberFactory(organization=branch_a)
+    MemberFactory(organization=branch_b)
+    admin = RoleFactory(organization=one, kind=Role.Kind.GROUP_ADMIN).user
+    assert set(members_visible_to(secretary)) == {in_one, in_two, ungrouped}
+    assert list(members_visible_to(admin)) == [in_one]
+    with pytest.raises(Http404):
+        get_managed_member(admin, in_two.pk)
+
+
+def test_members_and_outsiders_see_no_roster(member, outsider):
+    assert not members_visible_to(member.user).exists()
+    with pytest.raises(Http404):
+        get_managed_member(outsider.user, member.pk)
+
+
+def test_changes_are_recorded_with_who_and_what(secretary, member):
+    change = record_change(member, secretary, MemberChange.Action.UPDATED, {"city": ["成都", "昆明"]})
+    assert change.organization == member.organization
+    assert list(member.changes.values_list("user_id", "changes")) == [(secretary.pk, {"city": ["成都", "昆明"]})]
