@@ -57,3 +57,60 @@ def outsider(branch_b):
 
     user = UserFactory(name="charlie")
     return MemberFactory(name="charlie", organization=branch_b, user=user, phone=user.phone)
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; never a downloaded browser."""
+    import os
+    import shutil
+
+    if shutil.which(CHROMIUM) is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls
+    # that tests make around it are still synchronous and safe.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser, live_server, settings):
+    """A fresh 360 by 740 phone-sized page; console errors and CSP violations fail the test."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN", device_scale_factor=2)
+    page = context.new_page()
+    page.errors = []
+    page.on("console", lambda msg: page.errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.base = live_server.url
+    yield page
+    context.close()
+    if page.errors:
+        pytest.fail(f"the browser reported errors: {page.errors}")
+
+
+def save_screenshot(page, name: str) -> None:
+    """Screenshots are kept as test artifacts under var/screenshots/."""
+    from pathlib import Path
+
+    folder = Path(__file__).parent / "var" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
