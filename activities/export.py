@@ -8,16 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from members.spreadsheets import safe_cell
+
 from .models import Activity, Attendance, CheckIn
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Neutralise text that a spreadsheet would run as a formula (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def attendance_workbook(activity: Activity) -> bytes:
