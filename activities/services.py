@@ -15,10 +15,12 @@ from collections.abc import Iterator
 from functools import reduce
 from operator import or_
 
+from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -32,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 2000
 REMINDER_GRACE = dt.timedelta(hours=12)
+# A material left open overnight is not a night of study.
+STUDY_TIME_CAP = dt.timedelta(hours=2)
 # The secretary's absentee notice names at most this many; the page lists all.
 MAX_NAMES = 50
 
@@ -42,6 +46,10 @@ class CheckInError(Exception):
     def __init__(self, message: str, code: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class LeaveError(CheckInError):
+    """A leave request or decision that cannot be recorded; views handle it like a check-in error."""
 
 
 def sweep_moment(today: dt.date) -> dt.datetime:
@@ -336,11 +344,13 @@ def perform_checkin(
     kind: str = CheckIn.Kind.ON_TIME,
     note: str = "",
     entered_by=None,
+    photo: ContentFile | None = None,
 ) -> tuple[CheckIn, bool]:
     """Record one check-in; a double tap, a retry or a second device returns the first one.
 
     Returns (check-in, created). The unique constraint on (member, activity)
-    decides races, not a prior read.
+    decides races, not a prior read. ``photo`` must already be cleaned
+    (``activities.images.clean_photo``); it is stored only with a new check-in.
     """
     now = now or timezone.now()
     if member.organization_id != activity.organization_id or member.state != Member.State.ACTIVE:
@@ -349,6 +359,11 @@ def perform_checkin(
         if now < activity.opens_at:
             raise CheckInError(_("Check-in opens on %(date)s.") % {"date": activity.date}, code="not_open")
         raise CheckInError(_("Check-in has closed; you can do the make-up study instead."), code="closed")
+    if kind == CheckIn.Kind.MAKE_UP and now < activity.closes_at:
+        # Make-up study is for those who missed the day, not a way round the window.
+        raise CheckInError(_("Make-up study opens when check-in closes."), code="not_closed")
+    if kind == CheckIn.Kind.MANUAL and now < activity.opens_at:
+        raise CheckInError(_("Attendance can be entered once the activity has begun."), code="not_open")
     if kind == CheckIn.Kind.MAKE_UP and not note.strip():
         raise CheckInError(_("Write a short note on what you studied."), code="note_required")
     try:
@@ -365,7 +380,98 @@ def perform_checkin(
             )
     except IntegrityError:
         return CheckIn.objects.get(member=member, activity=activity), False
+    if photo is not None:
+        # Written after the row exists, so a losing double tap leaves no stray file.
+        checkin.photo.save(photo.name or "photo.jpg", photo, save=False)
+        checkin.save(update_fields=["photo"])
     if activity.closed_at is not None:
         # Late make-up or manual entry after the close: the outcome follows.
         Attendance.objects.filter(member=member, activity=activity).update(outcome=outcome_for(kind, False))
     return checkin, True
+
+
+# --- leave ----------------------------------------------------------------------------------
+
+
+def request_leave(
+    member: Member, activity: Activity, reason: str, *, now: dt.datetime | None = None
+) -> tuple[Leave, bool]:
+    """Ask for leave before the activity; a second request returns the first one.
+
+    Returns (leave, created).
+    """
+    now = now or timezone.now()
+    if member.organization_id != activity.organization_id or member.state != Member.State.ACTIVE:
+        raise LeaveError(_("This activity is not for you."), code="not_member")
+    if not reason.strip():
+        raise LeaveError(_("Give a reason for your leave."), code="reason_required")
+    if now >= activity.opens_at:
+        raise LeaveError(
+            _("Leave is asked for before the activity day; check in or do the make-up study instead."),
+            code="too_late",
+        )
+    if CheckIn.objects.filter(member=member, activity=activity).exists():
+        raise LeaveError(_("You have already checked in."), code="checked_in")
+    try:
+        with transaction.atomic():
+            leave = Leave.objects.create(member=member, activity=activity, reason=reason.strip())
+    except IntegrityError:
+        return Leave.objects.get(member=member, activity=activity), False
+    return leave, True
+
+
+def decide_leave(leave: Leave, *, approve: bool, decided_by, now: dt.datetime | None = None) -> Leave:
+    """Approve or decline a pending leave, once; the member is told either way."""
+    now = now or timezone.now()
+    status = Leave.Status.APPROVED if approve else Leave.Status.DECLINED
+    # Conditional update: two secretaries deciding at once cannot both win.
+    updated = Leave.objects.filter(pk=leave.pk, status=Leave.Status.PENDING).update(
+        status=status, decided_by=decided_by, decided_at=now
+    )
+    if not updated:
+        raise LeaveError(_("This leave request has already been decided."), code="decided")
+    leave.status, leave.decided_by, leave.decided_at = status, decided_by, now
+    activity = leave.activity
+    if approve and activity.closed_at is not None:
+        # Decided after the close: an absence becomes excused, a check-in stays what it was.
+        Attendance.objects.filter(
+            member_id=leave.member_id, activity=activity, outcome=Attendance.Outcome.ABSENT
+        ).update(outcome=Attendance.Outcome.EXCUSED)
+    with translation.override(settings.LANGUAGE_CODE):
+        title = (_("Your leave for %(date)s is approved") if approve else _("Your leave for %(date)s is declined")) % {
+            "date": activity.date.isoformat()
+        }
+    notice = Notice(kind="leave", title=title, url=reverse("activities:member_detail", args=[activity.pk]))
+    notify_members([leave.member_id], notice, key=f"leave:{leave.pk}:{{member}}")
+    return leave
+
+
+# --- study ----------------------------------------------------------------------------------
+
+
+def mark_read(delivery: MaterialDelivery, *, now: dt.datetime | None = None) -> bool:
+    """Record the first opening of a delivered material; later openings change nothing."""
+    now = now or timezone.now()
+    updated = MaterialDelivery.objects.filter(pk=delivery.pk, read_at__isnull=True).update(read_at=now)
+    if updated:
+        delivery.read_at = now
+    return bool(updated)
+
+
+def mark_studied(delivery: MaterialDelivery, *, now: dt.datetime | None = None) -> bool:
+    """Record that the member studied the material, once, with the time since first opening it.
+
+    The time is capped at STUDY_TIME_CAP; a second call changes nothing and returns False.
+    """
+    now = now or timezone.now()
+    mark_read(delivery, now=now)
+    if delivery.read_at is None:
+        # Someone else's request opened it first: our copy is stale, read the stored time.
+        delivery.read_at = MaterialDelivery.objects.values_list("read_at", flat=True).get(pk=delivery.pk)
+    spent = min(max(now - delivery.read_at, dt.timedelta(0)), STUDY_TIME_CAP)
+    updated = MaterialDelivery.objects.filter(pk=delivery.pk, studied_at__isnull=True).update(
+        studied_at=now, study_seconds=int(spent.total_seconds())
+    )
+    if updated:
+        delivery.studied_at, delivery.study_seconds = now, int(spent.total_seconds())
+    return bool(updated)
