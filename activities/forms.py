@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .images import clean_photo
 from .models import Activity, StudyMaterial, Track
 
 
@@ -39,4 +40,39 @@ def materials_for(organization) -> "forms.QuerySet[StudyMaterial]":
         StudyMaterial.objects.filter(Q(organizations__in=ancestors) | Q(organizations__isnull=True))
         .distinct()
         .order_by("handbook_chapter", "-created_at")
+    )
+
+
+class CheckInForm(forms.Form):
+    # A fresh value with every page load: a double tap or a resent form carries
+    # the same one, so the stored check-in shows which submission made it.
+    nonce = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+    city = forms.CharField(
+        label=_("City (optional)"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    photo = forms.FileField(
+        label=_("Photo (optional)"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, up to 8 MB. Location data is removed."),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        return clean_photo(photo) if photo else None
+
+
+class LeaveForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for leave"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MakeUpForm(forms.Form):
+    note = forms.CharField(
+        label=_("What did you study?"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("A few sentences on the material you studied and why you missed the day."),
     )

@@ -1,22 +1,28 @@
 import datetime as dt
+import mimetypes
+import uuid
+from pathlib import PurePosixPath
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from branches.services import can_manage, get_managed_organization, managed_organizations
 from members.models import Member
 
-from . import stats
+from . import services, stats
 from .export import attendance_workbook
-from .forms import ActivityForm, materials_for
-from .models import Activity, Attendance, CheckIn, Leave
+from .forms import ActivityForm, CheckInForm, LeaveForm, MakeUpForm, materials_for
+from .models import Activity, Attendance, CheckIn, Leave, MaterialDelivery, StudyMaterial, Track
 
 
 def get_managed_activity(user, pk: int) -> Activity:
@@ -52,11 +58,18 @@ def activity_list(request):
 @require_safe
 def activity_detail(request, pk: int):
     activity = get_managed_activity(request.user, pk)
+    now = timezone.now()
+    # Attendance by hand is for people who were there without a phone: only once the day has begun.
+    can_enter = now >= activity.opens_at
     members = Member.objects.active().filter(organization_id=activity.organization_id).select_related("group")
     if activity.closed_at:
         rows = Attendance.objects.filter(activity=activity).select_related("member__group").order_by("member__name")
         groups: dict[str, list] = {outcome: [] for outcome in Attendance.Outcome.values}
         for row in rows:
+            row.member.can_enter = can_enter and row.outcome in (
+                Attendance.Outcome.ABSENT,
+                Attendance.Outcome.EXCUSED,
+            )
             groups[row.outcome].append(row.member)
         sections = [(label, groups[value]) for value, label in Attendance.Outcome.choices]
     else:
@@ -70,8 +83,10 @@ def activity_detail(request, pk: int):
                 (made_up if checkin.kind == CheckIn.Kind.MAKE_UP else present).append(member)
             elif member.pk in leaves:
                 member.leave = leaves[member.pk]
+                member.can_enter = can_enter
                 on_leave.append(member)
             else:
+                member.can_enter = can_enter
                 missing.append(member)
         sections = [
             (_("Checked in"), present),
@@ -79,11 +94,60 @@ def activity_detail(request, pk: int):
             (_("Asked for leave"), on_leave),
             (_("Not yet"), missing),
         ]
+    leave_requests = Leave.objects.filter(activity=activity).select_related("member").order_by("status", "created_at")
     return render(
         request,
         "activities/detail.html",
-        {"activity": activity, "sections": sections, "tally": stats.activity_tally(activity)},
+        {
+            "activity": activity,
+            "sections": sections,
+            "tally": stats.activity_tally(activity),
+            "leave_requests": leave_requests,
+        },
     )
+
+
+@login_required
+@require_POST
+def leave_decide(request, pk: int):
+    leave = Leave.objects.select_related("activity__organization").filter(pk=pk).first()
+    if leave is None or not can_manage(request.user, leave.activity.organization):
+        raise Http404("No such leave request")
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "decline"):
+        messages.error(request, _("Choose to approve or to decline."))
+    else:
+        try:
+            services.decide_leave(leave, approve=decision == "approve", decided_by=request.user)
+        except services.CheckInError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Leave approved.") if decision == "approve" else _("Leave declined."))
+    return redirect("activities:detail", pk=leave.activity_id)
+
+
+@login_required
+@require_POST
+def manual_checkin(request, pk: int):
+    activity = get_managed_activity(request.user, pk)
+    member_id = request.POST.get("member", "")
+    member = (
+        Member.objects.filter(pk=member_id, organization_id=activity.organization_id).first()
+        if member_id.isdigit()
+        else None
+    )
+    if member is None:
+        raise Http404("No such member")
+    try:
+        created = services.perform_checkin(member, activity, kind=CheckIn.Kind.MANUAL, entered_by=request.user)[1]
+    except services.CheckInError as exc:
+        messages.error(request, str(exc))
+    else:
+        if created:
+            messages.success(request, _("%(name)s is marked as attending.") % {"name": member.name})
+        else:
+            messages.info(request, _("%(name)s had already checked in.") % {"name": member.name})
+    return redirect("activities:detail", pk=activity.pk)
 
 
 @login_required
@@ -130,4 +194,294 @@ def attendance_export(request, pk: int):
     )
     filename = f"attendance-{activity.organization.code}-{activity.year}-{activity.month:02d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- the member's side ----------------------------------------------------------------------
+
+
+def get_own_member(user) -> Member:
+    """The roster entry of the logged-in user; a login without one has no member pages."""
+    member = Member.objects.select_related("organization").filter(user=user, state=Member.State.ACTIVE).first()
+    if member is None:
+        raise Http404("No roster entry")
+    return member
+
+
+def get_member_activity(member: Member, pk: int) -> Activity:
+    """An activity of the member's own branch, or 404: other branches' activities do not exist for them."""
+    activity = (
+        Activity.objects.select_related("organization").filter(pk=pk, organization_id=member.organization_id).first()
+    )
+    if activity is None:
+        raise Http404("No such activity")
+    return activity
+
+
+def get_own_delivery(member: Member, pk: int) -> MaterialDelivery:
+    """A material delivered to this member, or 404, whoever else it was sent to."""
+    delivery = MaterialDelivery.objects.select_related("material").filter(pk=pk, member=member).first()
+    if delivery is None:
+        raise Http404("No such material")
+    return delivery
+
+
+def current_activity(member: Member, now: dt.datetime) -> Activity | None:
+    """The activity whose window is open, else the next one, else the latest one."""
+    activities = Activity.objects.select_related("organization").filter(organization_id=member.organization_id)
+    return (
+        activities.filter(opens_at__lte=now, closes_at__gt=now).order_by("opens_at").first()
+        or activities.filter(opens_at__gt=now).order_by("opens_at").first()
+        or activities.order_by("-date").first()
+    )
+
+
+def member_activity_context(member: Member, activity: Activity, now: dt.datetime) -> dict:
+    """What the member's activity page shows: the day, my state, and the one form that fits the moment."""
+    materials = list(activity.materials.order_by("handbook_chapter", "title"))
+    deliveries = {
+        d.material_id: d
+        for d in MaterialDelivery.objects.filter(member=member, material_id__in=[m.pk for m in materials])
+    }
+    for material in materials:
+        material.delivery = deliveries.get(material.pk)
+    if now < activity.opens_at:
+        phase = "before"
+    elif now < activity.closes_at:
+        phase = "open"
+    else:
+        phase = "after"
+    return {
+        "activity": activity,
+        "phase": phase,
+        "tracks": [Track(value).label for value in activity.tracks if value in Track.values],
+        "materials": materials,
+        "checkin": CheckIn.objects.filter(member=member, activity=activity).first(),
+        "leave": Leave.objects.filter(member=member, activity=activity).first(),
+        "checkin_form": CheckInForm(initial={"nonce": uuid.uuid4().hex}),
+        "leave_form": LeaveForm(),
+        "makeup_form": MakeUpForm(),
+    }
+
+
+LEAVE_LABELS = {
+    Leave.Status.PENDING: gettext_lazy("Leave requested"),
+    Leave.Status.APPROVED: gettext_lazy("Leave approved"),
+    Leave.Status.DECLINED: gettext_lazy("Leave declined"),
+}
+
+
+def member_history(member: Member, now: dt.datetime, size: int = 12) -> list[tuple[Activity, str]]:
+    """The member's last activities with what became of each, in four queries whatever the size."""
+    activities = list(
+        Activity.objects.filter(organization_id=member.organization_id, opens_at__lte=now).order_by("-date")[:size]
+    )
+    ids = [activity.pk for activity in activities]
+    outcomes = dict(Attendance.objects.filter(member=member, activity_id__in=ids).values_list("activity_id", "outcome"))
+    kinds = dict(CheckIn.objects.filter(member=member, activity_id__in=ids).values_list("activity_id", "kind"))
+    leaves = dict(Leave.objects.filter(member=member, activity_id__in=ids).values_list("activity_id", "status"))
+    rows = []
+    for activity in activities:
+        if activity.pk in outcomes:
+            label = Attendance.Outcome(outcomes[activity.pk]).label
+        elif activity.pk in kinds:
+            label = CheckIn.Kind(kinds[activity.pk]).label
+        elif activity.pk in leaves:
+            label = LEAVE_LABELS[leaves[activity.pk]]
+        elif activity.is_open(now):
+            label = _("Open now")
+        else:
+            label = "—"
+        rows.append((activity, str(label)))
+    return rows
+
+
+@login_required
+@require_safe
+def my_activity(request):
+    member = get_own_member(request.user)
+    now = timezone.now()
+    activity = current_activity(member, now)
+    context = {"member": member, "history": member_history(member, now), "back": reverse("activities:mine")}
+    if activity is not None:
+        context.update(member_activity_context(member, activity, now))
+    return render(request, "activities/mine.html", context)
+
+
+@login_required
+@require_safe
+def member_detail(request, pk: int):
+    member = get_own_member(request.user)
+    activity = get_member_activity(member, pk)
+    context = member_activity_context(member, activity, timezone.now())
+    context.update(member=member, back=reverse("activities:member_detail", args=[activity.pk]))
+    return render(request, "activities/member_detail.html", context)
+
+
+def _back(request, activity: Activity):
+    # Back to the page the form was on; only our own two pages, never an address from the request.
+    if request.POST.get("next") == reverse("activities:mine"):
+        return redirect("activities:mine")
+    return redirect("activities:member_detail", pk=activity.pk)
+
+
+def _form_errors(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+@login_required
+@require_POST
+def member_checkin(request, pk: int):
+    member = get_own_member(request.user)
+    activity = get_member_activity(member, pk)
+    form = CheckInForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(request, activity)
+    try:
+        checkin, created = services.perform_checkin(
+            member,
+            activity,
+            nonce=form.cleaned_data["nonce"],
+            city=form.cleaned_data["city"].strip(),
+            photo=form.cleaned_data["photo"],
+        )
+    except services.CheckInError as exc:
+        messages.error(request, str(exc))
+    else:
+        at = timezone.localtime(checkin.checked_in_at).strftime("%H:%M")
+        nonce = form.cleaned_data["nonce"]
+        if created or (nonce and checkin.nonce == nonce):
+            # The same nonce is the same tap resent: it gets the same answer.
+            messages.success(request, _("Checked in at %(time)s.") % {"time": at})
+        else:
+            # A second phone, or the page reloaded: the first check-in stands.
+            messages.info(request, _("You had already checked in at %(time)s.") % {"time": at})
+    return _back(request, activity)
+
+
+@login_required
+@require_POST
+def member_leave(request, pk: int):
+    member = get_own_member(request.user)
+    activity = get_member_activity(member, pk)
+    form = LeaveForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(request, activity)
+    try:
+        created = services.request_leave(member, activity, form.cleaned_data["reason"])[1]
+    except services.CheckInError as exc:
+        messages.error(request, str(exc))
+    else:
+        if created:
+            messages.success(request, _("Your leave request has been sent to the secretary."))
+        else:
+            messages.info(request, _("You had already asked for leave."))
+    return _back(request, activity)
+
+
+@login_required
+@require_POST
+def member_makeup(request, pk: int):
+    member = get_own_member(request.user)
+    activity = get_member_activity(member, pk)
+    form = MakeUpForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(request, activity)
+    try:
+        created = services.perform_checkin(
+            member, activity, kind=CheckIn.Kind.MAKE_UP, note=form.cleaned_data["note"].strip()
+        )[1]
+    except services.CheckInError as exc:
+        messages.error(request, str(exc))
+    else:
+        if created:
+            messages.success(request, _("Your make-up study is recorded."))
+        else:
+            messages.info(request, _("This activity is already recorded for you."))
+    return _back(request, activity)
+
+
+@login_required
+@require_safe
+def study(request):
+    member = get_own_member(request.user)
+    deliveries = (
+        MaterialDelivery.objects.filter(member=member).select_related("material").order_by("-delivered_at", "-pk")
+    )
+    page = Paginator(deliveries, 20).get_page(request.GET.get("page"))
+    ancestors = [*member.organization.ancestor_ids(), member.organization_id]
+    chapters = list(
+        StudyMaterial.objects.filter(handbook_chapter__isnull=False)
+        .filter(Q(deliveries__member=member) | Q(organizations__in=ancestors) | Q(organizations__isnull=True))
+        .distinct()
+        .order_by("handbook_chapter", "pk")
+    )
+    mine = {
+        d.material_id: d
+        for d in MaterialDelivery.objects.filter(member=member, material_id__in=[c.pk for c in chapters])
+    }
+    for chapter in chapters:
+        chapter.delivery = mine.get(chapter.pk)
+    studied = sum(1 for chapter in chapters if chapter.delivery and chapter.delivery.studied_at)
+    return render(
+        request,
+        "activities/study.html",
+        {"page": page, "chapters": chapters, "studied": studied, "member": member},
+    )
+
+
+@login_required
+@require_safe
+def material_detail(request, pk: int):
+    member = get_own_member(request.user)
+    delivery = get_own_delivery(member, pk)
+    services.mark_read(delivery)
+    return render(request, "activities/material.html", {"delivery": delivery, "material": delivery.material})
+
+
+@login_required
+@require_POST
+def material_studied(request, pk: int):
+    member = get_own_member(request.user)
+    delivery = get_own_delivery(member, pk)
+    if services.mark_studied(delivery):
+        messages.success(request, _("Marked as studied."))
+    else:
+        messages.info(request, _("You had already studied this material."))
+    return redirect("activities:material", pk=delivery.pk)
+
+
+# Served inline only when the browser will show them as what they are; anything else downloads.
+INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png", "image/webp", "image/gif"}
+
+
+@login_required
+@require_safe
+def material_file(request, pk: int):
+    """The material's file, to the members it was sent to only (never a public /media/ link)."""
+    member = get_own_member(request.user)
+    delivery = get_own_delivery(member, pk)
+    material = delivery.material
+    if not material.file or material.kind not in (StudyMaterial.Kind.PDF, StudyMaterial.Kind.IMAGE):
+        raise Http404("No file")
+    name = PurePosixPath(material.file.name).name
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    inline = content_type in INLINE_TYPES
+    try:
+        handle = material.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("File missing") from None
+    response = FileResponse(
+        handle,
+        as_attachment=not inline,
+        filename=name,
+        content_type=content_type if inline else "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
     return response
