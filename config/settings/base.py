@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.navigation",
             ],
         },
     },
@@ -221,6 +222,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # /healthz reports the heartbeat as stale after this many seconds.
 HEARTBEAT_STALE_AFTER = env.int("HEARTBEAT_STALE_AFTER", default=180)
+# Roster imports with at least this many rows are previewed and applied by a worker.
+ROSTER_IMPORT_ASYNC_ROWS = env.int("ROSTER_IMPORT_ASYNC_ROWS", default=5000)
 
 # --- allauth: members log in with their phone number ------------------------------------
 ACCOUNT_ADAPTER = "members.adapter.AccountAdapter"

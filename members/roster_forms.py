@@ -1,0 +1,186 @@
+"""Forms of the roster workspace; choices are always limited to the user's subtree."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import Organization
+
+from .models import Contact, Member, Visit
+from .provinces import Province
+from .roster import EDITABLE_FIELDS, RosterQuery, Sort, managed_branches, managed_groups, responsible_choices
+
+ANY = [("", _("Any"))]
+YES_NO = [*ANY, ("yes", _("Yes")), ("no", _("No"))]
+LOGIN = [*ANY, ("yes", _("Has a login")), ("no", _("Not activated"))]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _yes_no(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+class RosterFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or phone digits")}),
+    )
+    group = forms.ModelChoiceField(label=_("Group"), queryset=Organization.objects.none(), required=False)
+    status = forms.ChoiceField(label=_("Membership status"), choices=ANY + Member.Status.choices, required=False)
+    itinerant = forms.ChoiceField(label=_("Itinerant"), choices=YES_NO, required=False)
+    province = forms.ChoiceField(label=_("Current province"), choices=ANY + Province.choices, required=False)
+    hardship = forms.ChoiceField(label=_("In hardship"), choices=YES_NO, required=False)
+    login = forms.ChoiceField(label=_("Login"), choices=LOGIN, required=False)
+    state = forms.ChoiceField(
+        label=_("State"), choices=[*Member.State.choices, ("all", _("All"))], required=False, initial="active"
+    )
+    silent = forms.IntegerField(
+        label=_("No contact for (days)"),
+        required=False,
+        min_value=1,
+        max_value=3650,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), choices=Sort.choices, required=False)
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = managed_groups(user)
+
+    def to_query(self) -> RosterQuery:
+        """The query a valid form asks for; an invalid field is ignored rather than failing the page."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        state = data.get("state") or Member.State.ACTIVE
+        return RosterQuery(
+            q=data.get("q", ""),
+            group=data.get("group"),
+            status=data.get("status", ""),
+            itinerant=_yes_no(data.get("itinerant", "")),
+            province=data.get("province", ""),
+            hardship=_yes_no(data.get("hardship", "")),
+            has_login=_yes_no(data.get("login", "")),
+            state="" if state == "all" else state,
+            silent_days=data.get("silent"),
+            sort=data.get("sort") or Sort.NAME,
+        )
+
+    @property
+    def is_filtered(self) -> bool:
+        """True if anything beyond search and sort is set, so the filter panel opens."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return any(
+            data.get(name) for name in ("group", "status", "itinerant", "province", "hardship", "login", "silent")
+        ) or (data.get("state") not in (None, "", "active"))
+
+
+class MemberForm(forms.ModelForm):
+    """Add or edit a roster entry. Model validation (full_clean) gives the translated errors."""
+
+    class Meta:
+        model = Member
+        fields = EDITABLE_FIELDS
+        widgets = {
+            "phone": forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+            "emergency_phone": forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}),
+            "id_number": forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+            "birth_date": DateInput(),
+            "joined_party_on": DateInput(),
+            "full_member_on": DateInput(),
+            "left_home_on": DateInput(),
+            "hardship_note": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user, fixed_organization: Organization | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        groups = managed_groups(user)
+        # A group admin holds no branch role: the branches they may use are their groups' branches.
+        branches = Organization.objects.filter(
+            Q(pk__in=managed_branches(user).values("pk")) | Q(pk__in=groups.values("parent_id"))
+        ).order_by("path")
+        self.fields["organization"].queryset = branches
+        self.fields["group"].queryset = groups.select_related("parent")
+        self.fields["group"].label_from_instance = lambda g: f"{g.parent.name} · {g.name}" if g.parent else g.name
+        if fixed_organization is not None:
+            self.fields["organization"].initial = fixed_organization.pk
+            self.fields["organization"].queryset = Organization.objects.filter(pk=fixed_organization.pk)
+            self.fields["organization"].disabled = True
+            self.fields["phone"].disabled = True
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["channel", "note"]
+        widgets = {"channel": forms.RadioSelect, "note": forms.Textarea(attrs={"rows": 2})}
+
+
+class VisitForm(forms.ModelForm):
+    class Meta:
+        model = Visit
+        fields = ["visited_on", "help_given", "amount", "next_visit_on", "responsible"]
+        widgets = {
+            "visited_on": DateInput(),
+            "next_visit_on": DateInput(),
+            "help_given": forms.Textarea(attrs={"rows": 2}),
+            "amount": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
+        }
+
+    def __init__(self, *args, member: Member, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = responsible_choices(member)
+        self.fields["visited_on"].initial = timezone.localdate
+
+    def clean_amount(self):
+        amount = self.cleaned_data.get("amount")
+        if amount is not None and amount < 0:
+            raise forms.ValidationError(_("The amount cannot be negative."))
+        return amount
+
+
+class TransferForm(forms.Form):
+    on = forms.DateField(label=_("Transferred out on"), widget=DateInput(), initial=timezone.localdate)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False, help_text=_("e.g. the receiving branch"))
+
+
+class MoveForm(forms.Form):
+    group = forms.ModelChoiceField(
+        label=_("Group"), queryset=Organization.objects.none(), required=False, empty_label=_("No group")
+    )
+
+    def __init__(self, *args, user, member: Member, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = managed_groups(user, branch=member.organization)
+        self.fields["group"].initial = member.group_id
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MatchForm(forms.Form):
+    member = forms.ModelChoiceField(label=_("Roster entry"), queryset=Member.objects.none(), empty_label=None)
+
+    def __init__(self, *args, candidates, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = candidates
+
+
+class InvitationForm(forms.Form):
+    organization = forms.ModelChoiceField(label=_("Branch"), queryset=Organization.objects.none(), empty_label=None)
+    max_uses = forms.IntegerField(label=_("Maximum uses"), min_value=1, max_value=500, initial=1)
+    days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=90, initial=7)
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = managed_branches(user)

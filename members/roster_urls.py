@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import roster_views as views
+
+app_name = "roster"
+urlpatterns = [
+    path("", views.roster_list, name="list"),
+    path("add/", views.member_add, name="add"),
+    path("distribution/", views.distribution, name="distribution"),
+    path("activation-sms/", views.activation_sms, name="activation_sms"),
+    path("signups/", views.signups, name="signups"),
+    path("signups/<int:pk>/approve/", views.signup_approve, name="signup_approve"),
+    path("signups/<int:pk>/create/", views.signup_create, name="signup_create"),
+    path("signups/<int:pk>/reject/", views.signup_reject, name="signup_reject"),
+    path("invitations/", views.invitations, name="invitations"),
+    path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("<int:pk>/", views.member_detail, name="detail"),
+    path("<int:pk>/reveal/", views.member_reveal, name="reveal"),
+    path("<int:pk>/contact/", views.member_contact, name="contact"),
+    path("<int:pk>/visit/", views.member_visit, name="visit"),
+    path("<int:pk>/edit/", views.member_edit, name="edit"),
+    path("<int:pk>/transfer/", views.member_transfer, name="transfer"),
+    path("<int:pk>/move/", views.member_move, name="move"),
+]
