@@ -15,6 +15,7 @@ urlpatterns = [
     path("activities/", include("activities.urls")),
     path("roster/", include("members.roster_urls")),
     path("inbox/", include("notifications.urls")),
+    path("reports/", include("activities.report_urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

@@ -1,0 +1,77 @@
+"""思想汇报 / 工作汇报: when a member's next report is due, handing one in, answering it."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from members.models import Member
+from notifications.services import Notice, notify_members
+
+from .models import Report
+
+
+class ReportError(Exception):
+    """A report action that cannot be done; ``code`` says why."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, or the month's last day if it is shorter (31 Jan + 1 → 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def next_report_due(member: Member, today: dt.date) -> dt.date:
+    """The day the member's next report is due: the last one's date plus the branch's interval.
+
+    A member who never reported is due ``today``. ``member.organization``
+    should be loaded already (select_related) so this asks one query.
+    """
+    last = member.reports.order_by("-submitted_at").values_list("submitted_at", flat=True).first()
+    if last is None:
+        return today
+    return add_months(timezone.localdate(last), member.organization.report_every_months)
+
+
+def submit_report(member: Member, report: Report) -> Report:
+    """Save a member's new report (already validated by the form)."""
+    report.member = member
+    report.save()
+    return report
+
+
+def reply_to_report(report: Report, user, text: str) -> Report:
+    """Answer a report once and tell the member in their inbox.
+
+    The reply is taken with a conditional UPDATE, so two secretaries answering
+    at once leave one answer; the notice key is unique, so the member hears once.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        answered = Report.objects.filter(pk=report.pk, replied_at__isnull=True).update(
+            reply=text, replied_by=user, replied_at=now
+        )
+        if not answered:
+            raise ReportError(_("This report has already been answered."), code="already_answered")
+        report.reply, report.replied_by, report.replied_at = text, user, now
+        # Inbox notices are written in the site's language, whoever answers.
+        with translation.override(settings.LANGUAGE_CODE):
+            notice = Notice(
+                kind="report_reply",
+                title=_("Your report was answered: %(title)s") % {"title": report.title},
+                body=text,
+                url=reverse("reports:detail", args=[report.pk]),
+            )
+        notify_members([report.member_id], notice, key=f"report-reply:{report.pk}:{{member}}")
+    return report
