@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class ActivitiesConfig(AppConfig):
     name = "activities"
     verbose_name = _("Activities")
+
+    def ready(self) -> None:
+        # Registers the home page's "due this month" section with members.home.
+        from . import home  # noqa: F401

@@ -16,6 +16,7 @@ urlpatterns = [
     path("roster/", include("members.roster_urls")),
     path("inbox/", include("notifications.urls")),
     path("reports/", include("activities.report_urls")),
+    path("me/", include("members.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

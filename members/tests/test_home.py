@@ -76,9 +76,81 @@ def test_home_query_count_does_not_grow_with_the_roster(
     secretary_member = MemberFactory(organization=branch_a, user=secretary, phone=secretary.phone)
     assert secretary_member.user == secretary
     client.force_login(secretary)
-    # session, user, member, role paths, organizations, two grouped counts
+    # session, user, member, role paths, organizations, two grouped counts,
+    # "due this month" (activity, unread material, last report), navigation
+    with django_assert_max_num_queries(11):
+        assert client.get(reverse("home")).status_code == 200
+
+
+@pytest.mark.parametrize("size", [2, 40])
+def test_home_query_count_does_not_grow_with_a_members_history(
+    client, member, branch_a, size, django_assert_max_num_queries
+):
+    from activities.models import MaterialDelivery, Report
+    from activities.tests.factories import ActivityFactory, MaterialFactory
+    from notifications.services import Notice, notify_members
+
+    ActivityFactory(organization=branch_a, date=dt.date(2099, 1, 6))
+    for n in range(size):
+        MaterialDelivery.objects.create(member=member, material=MaterialFactory(), delivered_at=dt.datetime.now(dt.UTC))
+        Report.objects.create(member=member, title=f"汇报{n}", body="正文")
+        notify_members([member.pk], Notice(kind="t", title="通知"), key=f"t:{n}:{{member}}")
+    client.force_login(member.user)
+    # session, user, member, role paths, "due this month" (three), navigation
     with django_assert_max_num_queries(8):
         assert client.get(reverse("home")).status_code == 200
+
+
+@time_machine.travel(dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+def test_home_shows_what_is_due_this_month(client, member, branch_a):
+    from activities.models import MaterialDelivery
+    from activities.tests.factories import ActivityFactory, MaterialFactory
+    from notifications.services import Notice, notify_members
+
+    activity = ActivityFactory(organization=branch_a, date=dt.date(2026, 12, 6), theme="冬季学习")
+    MaterialDelivery.objects.create(member=member, material=MaterialFactory(), delivered_at=dt.datetime.now(dt.UTC))
+    notify_members([member.pk], Notice(kind="t", title="通知"), key="t:{member}")
+    client.force_login(member.user)
+    response = client.get(reverse("home"), headers={"accept-language": "en"})
+    body = response.content.decode()
+    (section,) = response.context["sections"]
+    assert section["activity"] == activity
+    assert section["days_to_activity"] == 3
+    assert section["checkin_state"] == "not_yet_open"
+    assert section["unread_materials"] == 1
+    assert section["report_due_now"] is True
+    assert "Due this month" in body
+    assert "冬季学习" in body
+    assert f'href="{reverse("reports:mine")}"' in body
+    assert f'href="{reverse("notifications:inbox")}"' in body
+    assert "You have 1 unread notice." in body
+
+
+@time_machine.travel(dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+def test_home_shows_a_check_in_already_made(client, member, branch_a):
+    from activities.models import CheckIn
+    from activities.tests.factories import ActivityFactory
+
+    activity = ActivityFactory(organization=branch_a, date=dt.date(2026, 12, 6))
+    CheckIn.objects.create(member=member, activity=activity, checked_in_at=dt.datetime.now(dt.UTC))
+    client.force_login(member.user)
+    (section,) = client.get(reverse("home")).context["sections"]
+    assert section["checkin_state"] == "checked_in"
+
+
+def test_a_home_section_registered_twice_is_shown_once():
+    from members import home
+
+    def section(request, member, today):
+        return {"template": "x.html"}
+
+    before = list(home._sections)
+    try:
+        home.register_home_section(section)
+        home.register_home_section(section)
+        assert home._sections.count(section) == 1
+    finally:
+        home._sections[:] = before
 
 
 def test_home_rejects_wrong_method(client, member):
