@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("activities/", include("activities.urls")),
+    path("roster/import/", include("members.import_urls")),
     path("roster/", include("members.roster_urls")),
     path("inbox/", include("notifications.urls")),
     path("reports/", include("activities.report_urls")),
