@@ -1,0 +1,113 @@
+"""The roster as an .xlsx in the import's own columns, masked unless full data is asked for."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import ngettext
+from openpyxl import Workbook
+
+from .models import Member, MemberChange
+from .services import record_change
+from .spreadsheets import GENDER_LABELS, NO, PROVINCE_NAMES, ROSTER_HEADERS, STATUS_LABELS, YES, safe_cell
+
+TRUE_VALUES = {"1", "true", "yes", "on"}
+FALSE_VALUES = {"0", "false", "no", "off"}
+
+
+def filter_roster(queryset: QuerySet[Member], params: Mapping[str, str]) -> QuerySet[Member]:
+    """Apply the roster list's filter parameters to an already permission-scoped queryset.
+
+    q (name or phone digits), group (id), status, itinerant, province (code),
+    hardship, activated (or login: has a login), with yes/no or 1/0, and state
+    (active by default; "all" for every state), as the roster list reads them. Unknown values filter nothing
+    rather than erroring, as a hand-edited URL should still give a file.
+    """
+    q = (params.get("q") or "").strip()
+    if q:
+        condition = Q(name__icontains=q)
+        digits = "".join(ch for ch in q if ch.isdigit())
+        # +86 138… and 0086 138…: phones are stored as +86…, so search the national part.
+        for prefix in ("0086", "86"):
+            if digits.startswith(prefix) and len(digits) > 11:
+                digits = digits[len(prefix) :]
+        if len(digits) >= 3:
+            condition |= Q(phone__contains=digits)
+        queryset = queryset.filter(condition)
+    group = params.get("group") or ""
+    if group.isdigit():
+        queryset = queryset.filter(group_id=int(group))
+    status = params.get("status")
+    if status in Member.Status.values:
+        queryset = queryset.filter(status=status)
+    province = params.get("province")
+    if province in PROVINCE_NAMES:
+        queryset = queryset.filter(province=province)
+    for names, lookup in (
+        (("itinerant",), "is_itinerant"),
+        (("hardship",), "in_hardship"),
+        (("activated", "login"), "user__isnull"),
+    ):
+        value = next((params.get(name) for name in names if params.get(name)), "").lower()
+        if value in TRUE_VALUES | FALSE_VALUES:
+            wanted = value in TRUE_VALUES
+            queryset = queryset.filter(**{lookup: (not wanted) if lookup == "user__isnull" else wanted})
+    state = params.get("state") or Member.State.ACTIVE
+    if state in Member.State.values:
+        queryset = queryset.filter(state=state)
+    return queryset
+
+
+def _row(member: Member, full: bool) -> list:
+    return [
+        member.name,
+        GENDER_LABELS.get(member.gender, ""),
+        _national(member.phone) if full else member.masked_phone,
+        (member.id_number or "") if full else member.masked_id_number,
+        member.birth_date,
+        member.joined_party_on,
+        member.full_member_on,
+        STATUS_LABELS.get(member.status, ""),
+        member.group.name if member.group else "",
+        YES if member.is_itinerant else NO,
+        PROVINCE_NAMES.get(member.province, ""),
+        member.city,
+        member.workplace,
+        member.emergency_contact,
+        member.emergency_phone,
+    ]
+
+
+def _national(phone: str) -> str:
+    # 11 digits, as secretaries type them and as the import reads them back.
+    return phone[3:] if phone.startswith("+86") else phone
+
+
+def roster_workbook(members: QuerySet[Member], *, full: bool = False) -> tuple[bytes, int]:
+    """The members as an .xlsx, and how many rows it holds."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title="花名册")
+    sheet.append(list(ROSTER_HEADERS))
+    count = 0
+    for member in members.select_related("group").order_by("organization_id", "name", "pk").iterator(chunk_size=2000):
+        sheet.append([safe_cell(cell) for cell in _row(member, full)])
+        count += 1
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue(), count
+
+
+def export_roster(user, members: QuerySet[Member], *, full: bool = False, organization=None) -> bytes:
+    """Build the export; a full (unmasked) one is written to the roster's audit log with its size."""
+    data, count = roster_workbook(members, full=full)
+    if full:
+        record_change(
+            None,
+            user,
+            MemberChange.Action.EXPORTED,
+            organization=organization,
+            note=ngettext("%(count)d row", "%(count)d rows", count) % {"count": count},
+        )
+    return data
