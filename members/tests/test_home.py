@@ -156,3 +156,28 @@ def test_a_home_section_registered_twice_is_shown_once():
 def test_home_rejects_wrong_method(client, member):
     client.force_login(member.user)
     assert client.delete(reverse("home")).status_code == 405
+
+
+def test_a_member_has_a_tab_bar_to_home_study_activity_inbox_and_me(client, member, branch_a):
+    from activities.tests.factories import ActivityFactory
+
+    activity = ActivityFactory(organization=branch_a, date=dt.date(2099, 1, 6))
+    client.force_login(member.user)
+    body = client.get(reverse("home")).content.decode()
+    for name in ("home", "activities:study", "activities:mine", "notifications:inbox", "members:me"):
+        assert f'href="{reverse(name)}"' in body, name
+    assert f'href="{reverse("activities:member_detail", args=[activity.pk])}"' in body
+    assert reverse("reports:queue") not in body
+
+
+def test_a_secretary_has_links_to_the_secretary_pages(client, secretary):
+    client.force_login(secretary)
+    body = client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("activities:list")}"' in body
+    assert f'href="{reverse("reports:queue")}"' in body
+    # No roster entry: no member tabs for study and activity.
+    assert f'href="{reverse("activities:study")}"' not in body
+
+
+def test_visitors_get_no_tab_bar(client):
+    assert 'class="tabbar"' not in client.get(reverse("home")).content.decode()
