@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -20,5 +18,6 @@ urlpatterns = [
     path("me/", include("members.urls")),
     path("admin/", admin.site.urls),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files (check-in photos, study material, report attachments) are
+# never served from MEDIA_URL, not even in development: each is sent by a view
+# that checks who may see it.

@@ -77,3 +77,17 @@ def test_me_asks_a_bounded_number_of_queries(client, member, django_assert_max_n
     # session, user, member, navigation
     with django_assert_max_num_queries(4):
         assert client.get(reverse("members:me")).status_code == 200
+
+
+def test_uploaded_files_are_not_served_from_media_url_even_in_debug(settings):
+    import importlib
+
+    import config.urls
+
+    settings.DEBUG = True
+    try:
+        patterns = [str(p.pattern) for p in importlib.reload(config.urls).urlpatterns]
+    finally:
+        settings.DEBUG = False
+        importlib.reload(config.urls)
+    assert not any(settings.MEDIA_URL.strip("/") in pattern for pattern in patterns)
