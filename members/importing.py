@@ -429,6 +429,8 @@ def plan_import(
             # The ID number carries the birth date; clean() takes it from there.
             candidate.birth_date = None
         clean_errors = _full_clean(candidate)
+        if not candidate.phone:
+            clean_errors.append(("手机号", _("Enter a mobile phone number.")))
         if clean_errors:
             plan.errors.extend(RowError(number, column, message) for column, message in clean_errors)
             continue
@@ -531,7 +533,12 @@ def _full_clean(member: Member) -> list[tuple[str, str]]:
     # Foreign keys and uniqueness are checked above against the rows already
     # loaded; Django would check them again with one query per row.
     try:
-        member.full_clean(exclude=["organization", "group", "user"], validate_unique=False, validate_constraints=False)
+        # Phone and ID number went through the same validators when the row was read.
+        member.full_clean(
+            exclude=["organization", "group", "user", "phone", "id_number"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
     except ValidationError as exc:
         return [
             (HEADER_OF_FIELD.get(name, "") if name != NON_FIELD_ERRORS else "", message)

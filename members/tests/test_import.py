@@ -225,11 +225,20 @@ def test_row_errors_name_the_row_and_column_and_nothing_is_imported(client, secr
         row(5, 出生日期="2030-01-01"),
         row(6, 所在党小组="没有这个小组"),
         row(7, 手机号=row(1)[2]),
+        row(8, 手机号=""),
     ]
     upload(client, branch_a, csv_bytes(rows))
     roster_import = RosterImport.objects.get()
     found = {(e["row"], e["column"]) for e in roster_import.errors}
-    assert {(3, "手机号"), (4, "性别"), (5, "入党日期"), (6, "出生日期"), (7, "所在党小组"), (8, "手机号")} <= found
+    assert {
+        (3, "手机号"),
+        (4, "性别"),
+        (5, "入党日期"),
+        (6, "出生日期"),
+        (7, "所在党小组"),
+        (8, "手机号"),
+        (9, "手机号"),
+    } <= found
     assert all(e["message"] for e in roster_import.errors)
     assert any("2" in e["message"] for e in roster_import.errors if e["row"] == 8)
     response = confirm(client, roster_import)
