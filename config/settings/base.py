@@ -168,6 +168,9 @@ MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 # --- Celery -----------------------------------------------------------------------------
 # The embedded broker's folder; the integration tests give each worker its own.
 BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
+# Members per fan-out batch (activities.services.CHUNK_SIZE); the drills make it
+# small so that a worker can be killed half-way through a dispatch.
+FANOUT_CHUNK = env.int("NETBRANCH_FANOUT_CHUNK", default=2000)
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
     # The embedded broker: worker and beat exchange messages through one folder.
