@@ -181,6 +181,15 @@ if not REDIS_URL:
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
+# A web request that enqueues a task while Redis is down, or up but hung,
+# fails within seconds with kombu's OperationalError instead of waiting forever
+# (redis-py has no socket timeout by default). Above the worker's 1 s BRPOP.
+REDIS_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_TRANSPORT_OPTIONS
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A publish is retried briefly (a restart blip), then the error reaches the caller.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
 CELERY_ACCEPT_CONTENT = ["json"]
