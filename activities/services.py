@@ -197,13 +197,14 @@ def insert_deliveries(
     """Deliver one material to the members of one chunk with a single INSERT … SELECT.
 
     The rows never pass through Python: building and preparing a model
-    instance per member cost more than the database's own work. The chunk is
-    named by its id range, so the statement's size does not grow with it.
+    instance per member cost more than the database's own work. The chunk's
+    ids are listed rather than given as a range: a branch's members are spread
+    over the whole table, and a range made SQLite scan all of it per chunk.
     Deliveries already present are skipped (the unique member/material key),
     as ``bulk_create(ignore_conflicts=True)`` did.
     """
     select = (
-        members.filter(pk__gte=chunk[0], pk__lte=chunk[-1])
+        members.filter(pk__in=chunk)
         .order_by()
         .annotate(
             _material=Value(material_id, output_field=BigIntegerField()),
