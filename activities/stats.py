@@ -127,9 +127,10 @@ def repeated_absentees(root: Organization) -> list[Member]:
 PALETTE = ["#b71c1c", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#ad1457"]
 
 
-def line_chart(months: list[tuple[int, int]], series: list[Series], width: int = 640, height: int = 260) -> dict:
+def line_chart(months: list[tuple[int, int]], series: list[Series], width: int = 360, height: int = 200) -> dict:
     """Coordinates for a server-rendered SVG line chart of attendance rates (0 to 100 %)."""
-    left, right, top, bottom = 36, 8, 10, 28
+    # Sized for a phone: the SVG scales to the card, so a narrow viewBox keeps labels legible.
+    left, right, top, bottom = 32, 8, 8, 22
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(len(months) - 1, 1)
 
