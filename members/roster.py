@@ -404,7 +404,7 @@ def group_distribution(members: QuerySet[Member]) -> list[tuple[str, int]]:
     return [(name if name is not None else gettext("No group"), n) for name, _path, n in rows]
 
 
-def bar_chart(rows: list[tuple[str, int]], width: int = 640, bar: int = 22, gap: int = 8) -> dict:
+def bar_chart(rows: list[tuple[str, int]], width: int = 360, bar: int = 18, gap: int = 6) -> dict:
     """Coordinates for a server-rendered horizontal SVG bar chart."""
     label_w, value_w = 120, 48
     plot_w = width - label_w - value_w
