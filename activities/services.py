@@ -17,13 +17,14 @@ from operator import or_
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, DateTimeField, IntegerField, Q, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from branches.bulk import insert_from_select
 from branches.models import Organization, Role
 from members.models import Member
 from notifications.services import Notice, notify_members, notify_users
@@ -214,17 +215,7 @@ def insert_deliveries(
         )
         .values_list("pk", "_material", "_activity", "_at", "_seconds")
     )
-    sql, params = select.query.sql_with_params()
-    meta = MaterialDelivery._meta
-    columns = ", ".join(
-        connection.ops.quote_name(meta.get_field(name).column)
-        for name in ("member", "material", "activity", "delivered_at", "study_seconds")
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) {sql} ON CONFLICT DO NOTHING",
-            params,
-        )
+    insert_from_select(MaterialDelivery, ["member", "material", "activity", "delivered_at", "study_seconds"], select)
 
 
 # --- remind ---------------------------------------------------------------------------------

@@ -6,9 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BigIntegerField, CharField, Count, DateTimeField, Q, QuerySet, TextField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
 
+from branches.bulk import insert_from_select
 from members.models import Member
 
 from .models import Notification
@@ -25,14 +27,33 @@ class Notice:
 
 
 def notify_members(member_ids: Iterable[int], notice: Notice, key: str) -> int:
-    """Write ``notice`` to each member's inbox once; ``key`` is formatted with ``{member}``.
+    """Write ``notice`` to each member's inbox once; ``key`` holds ``{member}``, replaced by the id.
 
-    One INSERT for the whole batch; keys already present are skipped, so a
-    re-run or a redelivered task sends nothing twice. Returns the batch size.
+    One INSERT … SELECT for the whole batch, rendered once; keys already
+    present are skipped, so a re-run or a redelivered task sends nothing
+    twice. Returns the batch size.
     """
-    rows = [_row(notice, key.format(member=member_id), member_id=member_id) for member_id in member_ids]
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    ids = list(member_ids)
+    if not ids:
+        return 0
+    prefix, _, suffix = key.partition("{member}")
+    title, body = _render(notice)
+    select = (
+        Member.objects.filter(pk__in=ids)
+        .order_by()
+        .annotate(
+            _user=Value(None, output_field=BigIntegerField()),
+            _kind=Value(notice.kind, output_field=CharField()),
+            _key=Concat(Value(prefix), Cast("pk", CharField()), Value(suffix), output_field=CharField()),
+            _title=Value(title, output_field=CharField()),
+            _body=Value(body, output_field=TextField()),
+            _url=Value(notice.url, output_field=CharField()),
+            _at=Value(timezone.now(), output_field=DateTimeField()),
+        )
+        .values_list("pk", "_user", "_kind", "_key", "_title", "_body", "_url", "_at")
+    )
+    insert_from_select(Notification, ["member", "user", "kind", "key", "title", "body", "url", "created_at"], select)
+    return len(ids)
 
 
 def notify_users(user_ids: Iterable[int], notice: Notice, key: str) -> int:
@@ -42,9 +63,13 @@ def notify_users(user_ids: Iterable[int], notice: Notice, key: str) -> int:
     return len(rows)
 
 
-def _row(notice: Notice, key: str, **recipient) -> Notification:
+def _render(notice: Notice) -> tuple[str, str]:
     with translation.override(settings.LANGUAGE_CODE):
-        title, body = str(notice.title), str(notice.body)
+        return str(notice.title), str(notice.body)
+
+
+def _row(notice: Notice, key: str, **recipient) -> Notification:
+    title, body = _render(notice)
     return Notification(kind=notice.kind, key=key, title=title, body=body, url=notice.url, **recipient)
 
 
