@@ -82,20 +82,26 @@ def _next_month(year: int, month: int) -> tuple[int, int]:
 
 
 def plan_activities(today: dt.date) -> dict[str, int]:
-    """Create this month's (if its day is still ahead) and next month's activity for every branch."""
+    """Create every branch's activity for next month, and for this or last month while its window is open.
+
+    A branch created mid-month, or a plan sweep that was down, still gets the
+    activity whose check-in can still happen; one whose window has ended is
+    not created after the fact (everyone would be marked absent).
+    """
     this_month = (today.year, today.month)
-    next_month = _next_month(*this_month)
+    last_month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+    months = [last_month, this_month, _next_month(*this_month)]
     branches = list(Organization.objects.branches())
     existing = set(
-        Activity.objects.filter(
-            Q(year=this_month[0], month=this_month[1]) | Q(year=next_month[0], month=next_month[1])
-        ).values_list("organization_id", "year", "month")
+        Activity.objects.filter(reduce(or_, (Q(year=year, month=month) for year, month in months))).values_list(
+            "organization_id", "year", "month"
+        )
     )
     new = []
     for branch in branches:
-        for year, month in (this_month, next_month):
+        for year, month in months:
             day = dt.date(year, month, branch.activity_day)
-            if (branch.pk, year, month) in existing or day < today:
+            if (branch.pk, year, month) in existing or day + dt.timedelta(days=branch.checkin_days) < today:
                 continue
             activity = Activity(organization=branch, year=year, month=month, date=day)
             # bulk_create skips save(), which derives the window.

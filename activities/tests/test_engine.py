@@ -61,6 +61,20 @@ def test_planned_window_runs_from_midnight_to_the_end_of_day_plus_three(branch):
     assert not activity.is_open(at(2026, 12, 5, 23, 59, 59))
 
 
+def test_plan_still_creates_an_activity_whose_window_is_open(branch):
+    # Created on the 8th: the 6th has passed, but check-in runs until the 9th.
+    services.plan_activities(dt.date(2026, 12, 8))
+    assert set(Activity.objects.values_list("year", "month")) == {(2026, 12), (2027, 1)}
+
+
+def test_plan_reaches_back_into_last_month_while_its_window_is_open(branch):
+    branch.activity_day = 28
+    branch.checkin_days = 5
+    branch.save()
+    services.plan_activities(dt.date(2027, 1, 2))
+    assert set(Activity.objects.values_list("year", "month")) == {(2026, 12), (2027, 1), (2027, 2)}
+
+
 def test_plan_crosses_the_year_end(branch):
     services.plan_activities(dt.date(2026, 12, 20))
     assert list(Activity.objects.values_list("year", "month")) == [(2027, 1)]
@@ -70,7 +84,7 @@ def test_activity_day_28_exists_in_february(branch):
     branch.activity_day = 28
     branch.save()
     services.plan_activities(dt.date(2027, 1, 30))
-    assert Activity.objects.get().date == dt.date(2027, 2, 28)
+    assert Activity.objects.get(month=2).date == dt.date(2027, 2, 28)
 
 
 def test_moving_one_months_date_moves_its_window_not_the_rule(activity, branch):
