@@ -1,7 +1,10 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from branches.models import Organization
 from members.models import Member
 
 
@@ -52,3 +55,138 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Channel(models.TextChoices):
+    """Ways out besides the inbox, which every notice always reaches."""
+
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+    WECOM = "wecom", _("WeCom group robot")
+
+
+class Delivery(models.Model):
+    """One notice sent over one channel: queued, sent, or failed with the error."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    notification = models.ForeignKey(
+        Notification, verbose_name=_("notification"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # Quiet hours: a non-urgent SMS waits until this moment; a sweep picks it up.
+    due_at = models.DateTimeField(_("due at"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel")]
+        indexes = [
+            # delivery sweep: WHERE status = 'queued' AND due_at <= now
+            models.Index(fields=["status", "due_at"], name="delivery_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} · {self.notification}"
+
+
+class MemberChannels(models.Model):
+    """A member's choice of channels; the inbox cannot be turned off."""
+
+    member = models.OneToOneField(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="channel_settings"
+    )
+    sms = models.BooleanField(_("SMS"), default=True)
+    email = models.BooleanField(_("email"), default=True)
+
+    class Meta:
+        verbose_name = _("member's channels")
+        verbose_name_plural = _("members' channels")
+
+    def __str__(self) -> str:
+        return str(self.member)
+
+
+class BranchChannels(models.Model):
+    """A branch's or group's channels: quiet hours and its WeCom group robot."""
+
+    organization = models.OneToOneField(
+        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="channel_settings"
+    )
+    quiet_from = models.TimeField(_("quiet hours from"), default=dt.time(22, 0))
+    quiet_until = models.TimeField(_("quiet hours until"), default=dt.time(7, 0))
+    sms_enabled = models.BooleanField(_("send SMS"), default=True)
+    email_enabled = models.BooleanField(_("send email"), default=True)
+    # A secret: never shown whole after saving, never logged.
+    wecom_webhook = models.URLField(_("WeCom group robot webhook"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("branch channels")
+        verbose_name_plural = _("branch channels")
+
+    def __str__(self) -> str:
+        return str(self.organization)
+
+
+class MessageTemplate(models.Model):
+    """A secretary's wording for one kind of notice in one language; placeholders in {braces}."""
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="message_templates",
+        help_text=_("Empty for the site-wide default."),
+    )
+    kind = models.CharField(_("kind"), max_length=30)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "kind", "language"], name="template_once_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.language})"
+
+
+class Greeting(models.Model):
+    """政治生日: one greeting per member per year, never two."""
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="greetings")
+    year = models.PositiveSmallIntegerField(_("year"))
+    anniversary = models.DateField(_("anniversary"))
+    party_age = models.PositiveSmallIntegerField(_("party age"))
+    personal_line = models.CharField(
+        _("personal line"), max_length=120, blank=True, help_text=_("A line from the secretary, printed on the card.")
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    days_late = models.PositiveSmallIntegerField(_("days late"), default=0)
+    card = models.ImageField(_("card"), upload_to="cards/%Y/", blank=True)
+
+    class Meta:
+        verbose_name = _("greeting")
+        verbose_name_plural = _("greetings")
+        constraints = [models.UniqueConstraint(fields=["member", "year"], name="greeting_once_per_year")]
+        indexes = [
+            # upcoming birthdays page and the card worker: WHERE anniversary BETWEEN ? AND ?
+            models.Index(fields=["anniversary"], name="greeting_anniversary_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.year}"
