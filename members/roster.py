@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -22,9 +25,10 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import Organization, Role
 from branches.services import can_manage, managed_organizations
 
+from . import facts
 from .models import Contact, Invitation, Member, MemberChange, SignupRequest, User, Visit
 from .provinces import Province
-from .services import record_change
+from .services import members_visible_to, record_change
 from .sms import send_sms
 from .validators import mask_id_number, mask_phone
 
@@ -154,6 +158,52 @@ def attach_last_contacts(members: list[Member]) -> None:
     for member in members:
         if not hasattr(member, "last_contact_at"):
             member.last_contact_at = last.get(member.pk)
+
+
+def silent_members(members: QuerySet[Member], now: dt.datetime | None = None) -> QuerySet[Member]:
+    """Active itinerant members of ``members`` with no contact, check-in, report or study for their branch's
+    ``silent_after_days``; never heard from counts as silent.
+
+    One filter for the whole scope: branches are grouped by their threshold
+    (a handful of distinct values), each group gets its own ``NOT EXISTS``
+    conditions, so the query count stays the same whatever the roster size.
+    """
+    now = now or timezone.now()
+    thresholds = sorted(
+        Organization.objects.branches().order_by().values_list("silent_after_days", flat=True).distinct()
+    )
+    if not thresholds:
+        return members.none()
+    per_threshold = []
+    for days in thresholds:
+        since = now - dt.timedelta(days=days)
+        contacted = Exists(Contact.objects.filter(member=OuterRef("pk"), at__gte=since))
+        heard_from = [contacted, *facts.activity_since(since)]
+        per_threshold.append(Q(organization__silent_after_days=days) & ~reduce(or_, (Q(c) for c in heard_from)))
+    return members.filter(reduce(or_, per_threshold), state=Member.State.ACTIVE, is_itinerant=True)
+
+
+def attach_activity_facts(members: list[Member]) -> None:
+    """Set ``facts`` (last contact, check-in, report, study) and ``last_seen_at`` on a page of members.
+
+    Two queries whatever the page size: the last contacts, then the other facts.
+    """
+    attach_last_contacts(members)
+    known = facts.member_facts(m.pk for m in members)
+    for member in members:
+        member.facts = {"last_contact": member.last_contact_at, **known.get(member.pk, {})}
+        seen = [at for at in member.facts.values() if at is not None]
+        member.last_seen_at = max(seen) if seen else None
+
+
+def get_member_with_facts(user, pk: int) -> Member:
+    """Like ``get_managed_member``, with the activity facts read in the same query (see ``facts_of``)."""
+    member = (
+        facts.with_facts(members_visible_to(user)).select_related("organization", "group", "user").filter(pk=pk).first()
+    )
+    if member is None:
+        raise Http404("No such member")
+    return member
 
 
 def managed_groups(user, branch: Organization | None = None) -> QuerySet[Organization]:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.roster_list, name="list"),
     path("add/", views.member_add, name="add"),
     path("distribution/", views.distribution, name="distribution"),
+    path("silent/", views.silent, name="silent"),
     path("activation-sms/", views.activation_sms, name="activation_sms"),
     path("signups/", views.signups, name="signups"),
     path("signups/<int:pk>/approve/", views.signup_approve, name="signup_approve"),

@@ -16,13 +16,14 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from branches.services import can_manage, role_paths
 
-from . import roster
+from . import facts, roster
 from .models import Invitation, Member, SignupRequest
 from .roster_forms import (
     ContactForm,
@@ -83,6 +84,16 @@ def roster_list(request):
     return render(request, "members/roster/list.html", {"form": form, "page": page})
 
 
+@login_required
+@require_safe
+def silent(request):
+    _require_roster_access(request.user)
+    members = roster.silent_members(members_visible_to(request.user)).select_related("organization", "group")
+    page = Paginator(members.order_by("name", "pk"), PER_PAGE).get_page(request.GET.get("page"))
+    roster.attach_activity_facts(page.object_list)
+    return render(request, "members/roster/silent.html", {"page": page})
+
+
 # --- One member ------------------------------------------------------------------------------
 
 
@@ -96,6 +107,7 @@ def _detail(request, member: Member, *, status: int = 200, revealed: bool = Fals
         "changes": roster.audit_log(member),
         "contacts": contacts,
         "last_contact": contacts[0] if contacts else None,
+        "activity_facts": facts.facts_of(member),
         "contact_form": forms.get("contact_form") or ContactForm(),
         "transfer_form": forms.get("transfer_form") or TransferForm(),
         "move_form": forms.get("move_form") or MoveForm(user=user, member=member),
@@ -110,7 +122,7 @@ def _detail(request, member: Member, *, status: int = 200, revealed: bool = Fals
 @login_required
 @require_safe
 def member_detail(request, pk: int):
-    return _detail(request, get_managed_member(request.user, pk))
+    return _detail(request, roster.get_member_with_facts(request.user, pk))
 
 
 @login_required
@@ -133,6 +145,10 @@ def member_contact(request, pk: int):
         return _detail(request, member, status=400, contact_form=form)
     roster.log_contact(member, form.cleaned_data["channel"], form.cleaned_data["note"], request.user)
     messages.success(request, _("Contact logged."))
+    # The silent list logs a contact in one tap and stays where it was.
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)
     return redirect("roster:detail", pk=member.pk)
 
 
@@ -379,3 +395,4 @@ def invitation_revoke(request, pk: int):
     roster.revoke_invitation(invitation)
     messages.success(request, _("Invitation code %(code)s withdrawn.") % {"code": invitation.code})
     return redirect("roster:invitations")
+
