@@ -231,6 +231,13 @@ CELERY_BEAT_SCHEDULE = {
         }
         for offset, name in enumerate(["dispatch", "remind", "close"], start=1)
     },
+    # Hardship visit reminders: once a morning; a missed day is caught up by the next.
+    "visits": {
+        "task": "branches.tasks.run_sweep",
+        "schedule": crontab(minute=30, hour="7"),
+        "args": ["visits"],
+        "options": {"expires": 3600},
+    },
 }
 # /healthz reports the heartbeat as stale after this many seconds.
 HEARTBEAT_STALE_AFTER = env.int("HEARTBEAT_STALE_AFTER", default=180)
