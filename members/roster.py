@@ -39,6 +39,9 @@ HARDSHIP_ROLES = (Role.Kind.SECRETARY, Role.Kind.DEPUTY_SECRETARY)
 # same whatever the language, so the daily limit can look it up.
 ACTIVATION_SMS_NOTE = "activation-sms"
 ACTIVATION_SMS_EVERY = dt.timedelta(days=1)
+# Role changes are logged as MemberChange with a note "role:+kind:org-code:user-id"
+# ("-" for a removal); the roles page finds its log by this prefix.
+ROLE_NOTE_PREFIX = "role:"
 
 # Fields a secretary edits; the login link and the state have their own use cases.
 EDITABLE_FIELDS = [
@@ -267,6 +270,10 @@ def diff(before: dict[str, str], after: dict[str, str]) -> dict[str, list[str]]:
     return {name: [before[name], after[name]] for name in after if before.get(name) != after[name]}
 
 
+# Logged changes that are not fields of Member (role changes) and their labels.
+EXTRA_LABELS = {"role": Role._meta.get_field("kind").verbose_name}
+
+
 def change_rows(change: MemberChange) -> list[tuple[str, str, str]]:
     """(label, old, new) for each field of a logged change."""
     rows = []
@@ -274,7 +281,7 @@ def change_rows(change: MemberChange) -> list[tuple[str, str, str]]:
         try:
             label = str(Member._meta.get_field(name).verbose_name)
         except Exception:  # a field that has since been removed keeps its raw name
-            label = name
+            label = str(EXTRA_LABELS.get(name, name))
         old, new = ([*values, "", ""])[:2] if isinstance(values, list) else ("", str(values))
         rows.append((label, old, new))
     return rows
@@ -285,6 +292,8 @@ def audit_log(member: Member, limit: int = 50) -> list[MemberChange]:
     for change in changes:
         change.rows = change_rows(change)
         change.is_activation_sms = change.note == ACTIVATION_SMS_NOTE
+        # The note of a role change is a marker for the roles page, not text for people.
+        change.hides_note = change.is_activation_sms or change.note.startswith(ROLE_NOTE_PREFIX)
     return changes
 
 

@@ -7,11 +7,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import Organization
+from branches.models import Organization, Role
 
 from .models import Contact, Member, Visit
 from .provinces import Province
 from .roster import EDITABLE_FIELDS, RosterQuery, Sort, managed_branches, managed_groups, responsible_choices
+from .roster_roles import find_login, role_organizations
 
 ANY = [("", _("Any"))]
 YES_NO = [*ANY, ("yes", _("Yes")), ("no", _("No"))]
@@ -184,3 +185,31 @@ class InvitationForm(forms.Form):
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = managed_branches(user)
+
+
+IDEOGRAPHIC_SPACE = "\u3000"
+
+
+class RoleForm(forms.Form):
+    """Give a role: to whom (a member's name or any login's phone), on which organization, which kind."""
+
+    who = forms.CharField(
+        label=_("Name or mobile phone"),
+        max_length=50,
+        help_text=_("The exact name of a member with a login in your organizations, or the phone number of a login."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    organization = forms.ModelChoiceField(
+        label=_("Organization"), queryset=Organization.objects.none(), empty_label=None
+    )
+    kind = forms.ChoiceField(label=_("Role"), choices=Role.Kind.choices)
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["organization"].queryset = role_organizations(user).order_by("path")
+        # Indented by depth so the tree reads in a plain select on a phone.
+        self.fields["organization"].label_from_instance = lambda o: IDEOGRAPHIC_SPACE * o.depth + o.name
+
+    def clean_who(self):
+        return find_login(self.user, self.cleaned_data["who"])

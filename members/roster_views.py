@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from branches.services import can_manage, role_paths
 
-from . import facts, roster
+from . import facts, roster, roster_roles
 from .models import Invitation, Member, SignupRequest
 from .roster_forms import (
     ContactForm,
@@ -32,6 +32,7 @@ from .roster_forms import (
     MemberForm,
     MoveForm,
     RejectForm,
+    RoleForm,
     RosterFilterForm,
     TransferForm,
     VisitForm,
@@ -396,3 +397,49 @@ def invitation_revoke(request, pk: int):
     messages.success(request, _("Invitation code %(code)s withdrawn.") % {"code": invitation.code})
     return redirect("roster:invitations")
 
+
+# --- Roles -------------------------------------------------------------------------------------
+
+
+def _require_role_access(user) -> None:
+    if not roster_roles.can_manage_roles(user):
+        raise PermissionDenied
+
+
+def _roles_page(request, form: RoleForm, *, status: int = 200):
+    context = {
+        "form": form,
+        "roles": list(roster_roles.roles_in_scope(request.user)),
+        "changes": roster_roles.role_changes(request.user),
+    }
+    return render(request, "members/roster/roles.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roles(request):
+    _require_role_access(request.user)
+    form = RoleForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            roster_roles.assign_role(data["who"], data["organization"], data["kind"], request.user)
+        except roster.RosterError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Role given."))
+            return redirect("roster:roles")
+    return _roles_page(request, form, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def role_remove(request, pk: int):
+    role = roster_roles.get_managed_role(request.user, pk)
+    try:
+        roster_roles.remove_role(role, request.user)
+    except roster.RosterError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Role removed."))
+    return redirect("roster:roles")
