@@ -16,6 +16,7 @@ urlpatterns = [
     path("roster/import/", include("members.import_urls")),
     path("roster/", include("members.roster_urls")),
     path("inbox/", include("notifications.urls")),
+    path("greetings/", include("notifications.greeting_urls")),
     path("reports/", include("activities.report_urls")),
     path("me/", include("members.urls")),
     path("admin/", admin.site.urls),

@@ -238,6 +238,13 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["visits"],
         "options": {"expires": 3600},
     },
+    # Political-birthday greetings: every morning; the sweep catches up a week of missed days.
+    "birthdays": {
+        "task": "branches.tasks.run_sweep",
+        "schedule": crontab(minute=0, hour=7),
+        "args": ["birthdays"],
+        "options": {"expires": 3600},
+    },
 }
 # /healthz reports the heartbeat as stale after this many seconds.
 HEARTBEAT_STALE_AFTER = env.int("HEARTBEAT_STALE_AFTER", default=180)

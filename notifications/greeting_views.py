@@ -1,0 +1,106 @@
+"""Political-birthday pages: the member's card, and the secretary's list of upcoming birthdays."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST, require_safe
+
+from branches.services import role_paths
+from members.services import get_managed_member, members_visible_to
+
+from . import greetings
+from .models import Greeting
+
+PER_PAGE = 50
+
+
+class PersonalLineForm(forms.Form):
+    personal_line = forms.CharField(
+        label=gettext_lazy("Personal line"),
+        max_length=Greeting._meta.get_field("personal_line").max_length,
+        required=False,
+        help_text=gettext_lazy("Printed on the member's greeting card."),
+    )
+
+
+def get_greeting_for_user(user, pk: int) -> Greeting:
+    """A greeting its member, or a manager of the member's branch or group, may see; else 404."""
+    greeting = Greeting.objects.select_related("member").filter(pk=pk).first()
+    if greeting is None:
+        raise Http404("No such greeting")
+    if greeting.member.user_id == user.pk:
+        return greeting
+    if members_visible_to(user).filter(pk=greeting.member_id).exists():
+        return greeting
+    raise Http404("No such greeting")
+
+
+def _require_manager(user) -> None:
+    if not (user.is_superuser or role_paths(user)):
+        raise PermissionDenied
+
+
+@login_required
+@require_safe
+def card(request, pk: int):
+    """The card as a JPEG, never from a public /media/ link; ``?download=1`` saves it."""
+    greeting = get_greeting_for_user(request.user, pk)
+    if not greeting.card:
+        raise Http404("The card is not ready")
+    try:
+        handle = greeting.card.open("rb")
+    except FileNotFoundError:
+        raise Http404("Card missing") from None
+    response = FileResponse(
+        handle,
+        as_attachment=request.GET.get("download") == "1",
+        filename=f"political-birthday-{greeting.year}.jpg",
+        content_type="image/jpeg",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_safe
+def upcoming(request):
+    """Political birthdays of the next 30 days in the user's scope, with the line for each card."""
+    _require_manager(request.user)
+    today = timezone.localdate()
+    members = greetings.upcoming_birthdays(members_visible_to(request.user), today)
+    page = Paginator(members, PER_PAGE).get_page(request.GET.get("page"))
+    rows = greetings.with_greetings(page.object_list, today)
+    return render(
+        request,
+        "notifications/greetings/upcoming.html",
+        {"page": page, "rows": rows, "today": today, "days": greetings.UPCOMING_DAYS},
+    )
+
+
+@login_required
+@require_POST
+def line(request, member_pk: int):
+    """Add or change the secretary's line on a member's next card; refused once the greeting is sent."""
+    _require_manager(request.user)
+    member = get_managed_member(request.user, member_pk)
+    form = PersonalLineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("personal_line", [])))
+    else:
+        try:
+            greetings.set_personal_line(member, form.cleaned_data["personal_line"])
+        except greetings.GreetingError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("The line for %(name)s's card is saved.") % {"name": member.name})
+    return redirect("greetings:upcoming")
