@@ -16,7 +16,8 @@ class Notification(models.Model):
     """
 
     # A member may not have a login yet (they read it once they activate); a
-    # secretary may have a login but no roster entry: exactly one is set.
+    # secretary may have a login but no roster entry; a group notice (the
+    # WeCom robot's summary) is addressed to a branch or group: exactly one is set.
     member = models.ForeignKey(
         Member, verbose_name=_("member"), null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
@@ -27,6 +28,14 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("branch or group"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="group_notifications",
     )
     kind = models.CharField(_("kind"), max_length=30)
     key = models.CharField(_("key"), max_length=120, unique=True)
@@ -47,8 +56,9 @@ class Notification(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(member__isnull=False, user__isnull=True)
-                | models.Q(member__isnull=True, user__isnull=False),
+                condition=models.Q(member__isnull=False, user__isnull=True, organization__isnull=True)
+                | models.Q(member__isnull=True, user__isnull=False, organization__isnull=True)
+                | models.Q(member__isnull=True, user__isnull=True, organization__isnull=False),
                 name="notification_one_recipient",
             )
         ]

@@ -238,6 +238,13 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["visits"],
         "options": {"expires": 3600},
     },
+    # SMS, email and WeCom deliveries whose due time has come (quiet hours, retries).
+    "deliver": {
+        "task": "branches.tasks.run_sweep",
+        "schedule": 60.0,
+        "args": ["deliver"],
+        "options": {"expires": 55},
+    },
     # Political-birthday greetings: every morning; the sweep catches up a week of missed days.
     "birthdays": {
         "task": "branches.tasks.run_sweep",
@@ -286,6 +293,19 @@ ACCOUNT_RATE_LIMITS = {
 }
 # SMS goes through a pluggable backend, like Django's EMAIL_BACKEND.
 SMS_BACKEND = env("SMS_BACKEND", default="members.sms.ConsoleBackend")
+# members.sms.HttpGatewayBackend: POSTs SMS_GATEWAY_TEMPLATE, a JSON document whose
+# strings may hold {phone} and {text}, with the token as a bearer credential.
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
+SMS_GATEWAY_TEMPLATE = env("SMS_GATEWAY_TEMPLATE", default='{"phone": "{phone}", "text": "{text}"}')
+# Which kinds of notice also go out by SMS, email or the branch's WeCom group robot;
+# every notice reaches the inbox. Each SMS costs money, so the list is short.
+NOTIFICATION_SMS_KINDS = env.list("NOTIFICATION_SMS_KINDS", default=["activity_day", "reminder", "absent", "greeting"])
+NOTIFICATION_EMAIL_KINDS = env.list(
+    "NOTIFICATION_EMAIL_KINDS", default=["activity_day", "reminder", "absent", "greeting"]
+)
+# The robot posts to a whole group chat: only notices that say nothing personal.
+NOTIFICATION_WECOM_KINDS = env.list("NOTIFICATION_WECOM_KINDS", default=["activity_day", "reminder"])
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="netbranch <noreply@localhost>")
