@@ -7,6 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        # Registers the "birthdays" sweep (it lives beside the greetings, not in
-        # the sweeps module autodiscovery finds) and the home page's greeting card.
-        from . import birthday_sweeps, home  # noqa: F401
+        # Registers the "deliver" sweep (the sweeps module autodiscovery finds
+        # holds the others), the "birthdays" sweep, and the home page's
+        # greeting card with members.home.
+        from . import birthday_sweeps, delivery, home  # noqa: F401

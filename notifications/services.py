@@ -1,19 +1,64 @@
-"""Sending notices. Today every notice lands in the recipient's inbox."""
+"""Sending notices: every notice lands in the recipient's inbox; some also go out by SMS, email or WeCom.
+
+The inbox rows are written at once; the other channels get a queued
+``Delivery`` row with a due time, which the ``deliver`` sweep sends
+(``notifications.delivery``).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import string
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import BigIntegerField, CharField, Count, DateTimeField, Q, QuerySet, TextField, Value
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from branches.bulk import insert_from_select
+from branches.models import Organization
 from members.models import Member
 
-from .models import Notification
+from .models import BranchChannels, Channel, Delivery, MemberChannels, MessageTemplate, Notification
+
+logger = logging.getLogger(__name__)
+
+# Kinds a secretary may reword, with the names shown on the template page.
+TEMPLATE_KINDS = {
+    "activity_day": _("Activity day"),
+    "reminder": _("Activity day reminder"),
+    "absent": _("Missed activity day"),
+    "leave": _("Leave decision"),
+    "material": _("New study material"),
+    "greeting": _("Political birthday greeting"),
+}
+# Every notice is rendered once per branch, never per member, so only values
+# shared by the whole branch can be placeholders.
+COMMON_PLACEHOLDERS = {
+    "title": _("the built-in title"),
+    "body": _("the built-in text"),
+    "branch": _("the branch's name"),
+}
+KIND_PLACEHOLDERS: dict[str, dict[str, str]] = dict.fromkeys(TEMPLATE_KINDS, COMMON_PLACEHOLDERS)
 
 
 @dataclass(frozen=True)
@@ -24,20 +69,46 @@ class Notice:
     title: str
     body: str = ""
     url: str = ""
+    # Urgent notices go by SMS at once; the others wait for the end of the branch's quiet hours.
+    urgent: bool = False
 
 
 def notify_members(member_ids: Iterable[int], notice: Notice, key: str) -> int:
     """Write ``notice`` to each member's inbox once; ``key`` holds ``{member}``, replaced by the id.
 
-    One INSERT … SELECT for the whole batch, rendered once; keys already
-    present are skipped, so a re-run or a redelivered task sends nothing
-    twice. Returns the batch size.
+    One INSERT … SELECT for the batch (one per branch when a template rewords
+    the kind), then one more per outside channel for the queued deliveries;
+    keys already present are skipped, so a re-run or a redelivered task
+    sends nothing twice. Returns the batch size.
     """
     ids = list(member_ids)
     if not ids:
         return 0
-    prefix, _, suffix = key.partition("{member}")
-    title, body = _render(notice)
+    prefix, _sep, suffix = key.partition("{member}")
+    now = timezone.now()
+    templates = message_templates(notice.kind)
+    if templates:
+        branches: dict[int, list[int]] = defaultdict(list)
+        names: dict[int, str] = {}
+        for pk, organization_id, name in Member.objects.filter(pk__in=ids).values_list(
+            "pk", "organization_id", "organization__name"
+        ):
+            branches[organization_id].append(pk)
+            names[organization_id] = name
+        for organization_id, chunk in branches.items():
+            template = templates.get(organization_id) or templates.get(None)
+            title, body = render_notice(notice, template, branch=names[organization_id])
+            _insert_inbox(chunk, notice, title, body, prefix, suffix, now)
+    else:
+        title, body = render_notice(notice)
+        _insert_inbox(ids, notice, title, body, prefix, suffix, now)
+    queue_deliveries(ids, notice, prefix, suffix, now)
+    return len(ids)
+
+
+def _insert_inbox(
+    ids: list[int], notice: Notice, title: str, body: str, prefix: str, suffix: str, now: dt.datetime
+) -> None:
     select = (
         Member.objects.filter(pk__in=ids)
         .order_by()
@@ -48,12 +119,183 @@ def notify_members(member_ids: Iterable[int], notice: Notice, key: str) -> int:
             _title=Value(title, output_field=CharField()),
             _body=Value(body, output_field=TextField()),
             _url=Value(notice.url, output_field=CharField()),
-            _at=Value(timezone.now(), output_field=DateTimeField()),
+            _at=Value(now, output_field=DateTimeField()),
         )
         .values_list("pk", "_user", "_kind", "_key", "_title", "_body", "_url", "_at")
     )
     insert_from_select(Notification, ["member", "user", "kind", "key", "title", "body", "url", "created_at"], select)
-    return len(ids)
+
+
+def queue_deliveries(ids: list[int], notice: Notice, prefix: str, suffix: str, now: dt.datetime) -> None:
+    """Queue SMS, email and WeCom deliveries for a batch whose inbox rows are written.
+
+    At most one query for the batch's branches and one INSERT … SELECT per
+    channel, whatever the batch size. A member who turned a channel off, or
+    whose branch did, gets no row; SMS that would arrive in the branch's
+    quiet hours is due when they end, unless the notice is urgent.
+    """
+    sms = notice.kind in settings.NOTIFICATION_SMS_KINDS
+    email = notice.kind in settings.NOTIFICATION_EMAIL_KINDS
+    if sms or email:
+        keys = [f"{prefix}{pk}{suffix}" for pk in ids]
+        branches = _branch_channels(ids)
+        if sms:
+            due = Value(now, output_field=DateTimeField()) if notice.urgent else _due_after_quiet_hours(branches, now)
+            _insert_deliveries(Channel.SMS, keys, branches, due, now)
+        if email:
+            _insert_deliveries(Channel.EMAIL, keys, branches, Value(now, output_field=DateTimeField()), now)
+    if notice.kind in settings.NOTIFICATION_WECOM_KINDS:
+        _queue_group_notices(ids, notice, prefix, suffix, now)
+
+
+@dataclass(frozen=True)
+class _Switches:
+    quiet_from: dt.time
+    quiet_until: dt.time
+    sms: bool
+    email: bool
+
+
+_DEFAULTS = _Switches(
+    quiet_from=BranchChannels._meta.get_field("quiet_from").default,
+    quiet_until=BranchChannels._meta.get_field("quiet_until").default,
+    sms=True,
+    email=True,
+)
+
+
+def _branch_channels(ids: list[int]) -> dict[int, _Switches]:
+    """Each branch of the batch with its channel settings; a branch with no row has the defaults."""
+    rows = Organization.objects.filter(pk__in=Member.objects.filter(pk__in=ids).values("organization_id")).values_list(
+        "pk",
+        "channel_settings__quiet_from",
+        "channel_settings__quiet_until",
+        "channel_settings__sms_enabled",
+        "channel_settings__email_enabled",
+    )
+    return {
+        pk: _Switches(quiet_from, quiet_until, sms, email) if sms is not None else _DEFAULTS
+        for pk, quiet_from, quiet_until, sms, email in rows
+    }
+
+
+def quiet_hours_end(now: dt.datetime, quiet_from: dt.time, quiet_until: dt.time) -> dt.datetime | None:
+    """When the quiet hours around ``now`` end, in the site's time zone, or None outside them.
+
+    Quiet hours may cross midnight (22:00 to 07:00) or not (12:00 to 14:00);
+    equal times mean none.
+    """
+    zone = timezone.get_default_timezone()
+    local = timezone.localtime(now, zone)
+    moment = local.time()
+    if quiet_from == quiet_until:
+        return None
+    if quiet_from < quiet_until:
+        inside = quiet_from <= moment < quiet_until
+        day = local.date()
+    else:
+        inside = moment >= quiet_from or moment < quiet_until
+        day = local.date() if moment < quiet_until else local.date() + dt.timedelta(days=1)
+    if not inside:
+        return None
+    return dt.datetime.combine(day, quiet_until, tzinfo=zone)
+
+
+def _due_after_quiet_hours(branches: dict[int, _Switches], now: dt.datetime) -> Case | Value:
+    # Branches are grouped by due moment, so the CASE has one arm per distinct
+    # end of quiet hours, not one per branch.
+    by_due: dict[dt.datetime, list[int]] = defaultdict(list)
+    for pk, switches in branches.items():
+        end = quiet_hours_end(now, switches.quiet_from, switches.quiet_until)
+        if end is not None:
+            by_due[end].append(pk)
+    if not by_due:
+        return Value(now, output_field=DateTimeField())
+    arms = [
+        When(member__organization_id__in=pks, then=Value(due, output_field=DateTimeField()))
+        for due, pks in by_due.items()
+    ]
+    return Case(*arms, default=Value(now, output_field=DateTimeField()), output_field=DateTimeField())
+
+
+def _insert_deliveries(channel: str, keys: list[str], branches: dict[int, _Switches], due, now: dt.datetime) -> None:
+    off = [pk for pk, switches in branches.items() if not getattr(switches, channel)]
+    opted_out = MemberChannels.objects.filter(member_id=OuterRef("member_id"), **{channel: False})
+    notifications = Notification.objects.filter(key__in=keys, member__isnull=False).exclude(Exists(opted_out))
+    if off:
+        notifications = notifications.exclude(member__organization_id__in=off)
+    if channel == Channel.EMAIL:
+        # Most members have no email address; a row for each would only fail.
+        notifications = notifications.filter(member__user__email__gt="")
+    select = (
+        notifications.order_by()
+        .annotate(
+            _channel=Value(str(channel), output_field=CharField()),
+            _status=Value(Delivery.Status.QUEUED.value, output_field=CharField()),
+            _due=due,
+            _attempts=Value(0, output_field=IntegerField()),
+            _error=Value("", output_field=TextField()),
+            _at=Value(now, output_field=DateTimeField()),
+        )
+        .values_list("pk", "_channel", "_status", "_due", "_attempts", "_error", "_at")
+    )
+    insert_from_select(
+        Delivery, ["notification", "channel", "status", "due_at", "attempts", "last_error", "created_at"], select
+    )
+
+
+def group_key(prefix: str, suffix: str) -> Concat:
+    """The key of a branch's or group's copy of a batch notice: ``group:`` + the member key with the organization id.
+
+    The leading ``group:`` keeps these rows out of ``read_receipts`` prefixes.
+    """
+    return Concat(
+        Value(f"group:{prefix}"), Cast("organization_id", CharField()), Value(suffix), output_field=CharField()
+    )
+
+
+def _queue_group_notices(ids: list[int], notice: Notice, prefix: str, suffix: str, now: dt.datetime) -> None:
+    """One notice per branch or group of the batch that has a WeCom robot, and its WeCom delivery.
+
+    The robot posts to a group chat, so it gets the notice's summary once per
+    organization, never a copy per member.
+    """
+    members = Member.objects.filter(pk__in=ids)
+    in_batch = Q(organization_id__in=members.values("organization_id")) | Q(
+        organization_id__in=members.filter(group__isnull=False).values("group_id")
+    )
+    title, body = render_notice(notice)
+    robots = (
+        BranchChannels.objects.filter(in_batch, wecom_webhook__gt="")
+        .order_by()
+        .annotate(
+            _kind=Value(notice.kind, output_field=CharField()),
+            _key=group_key(prefix, suffix),
+            _title=Value(title, output_field=CharField()),
+            _body=Value(body, output_field=TextField()),
+            _url=Value(notice.url, output_field=CharField()),
+            _at=Value(now, output_field=DateTimeField()),
+        )
+        .values_list("organization_id", "_kind", "_key", "_title", "_body", "_url", "_at")
+    )
+    insert_from_select(Notification, ["organization", "kind", "key", "title", "body", "url", "created_at"], robots)
+    group_notices = (
+        Notification.objects.filter(in_batch, organization__channel_settings__wecom_webhook__gt="")
+        .filter(key=group_key(prefix, suffix))
+        .order_by()
+        .annotate(
+            _channel=Value(Channel.WECOM.value, output_field=CharField()),
+            _status=Value(Delivery.Status.QUEUED.value, output_field=CharField()),
+            _due=Value(now, output_field=DateTimeField()),
+            _attempts=Value(0, output_field=IntegerField()),
+            _error=Value("", output_field=TextField()),
+            _at=Value(now, output_field=DateTimeField()),
+        )
+        .values_list("pk", "_channel", "_status", "_due", "_attempts", "_error", "_at")
+    )
+    insert_from_select(
+        Delivery, ["notification", "channel", "status", "due_at", "attempts", "last_error", "created_at"], group_notices
+    )
 
 
 def notify_users(user_ids: Iterable[int], notice: Notice, key: str) -> int:
@@ -63,13 +305,38 @@ def notify_users(user_ids: Iterable[int], notice: Notice, key: str) -> int:
     return len(rows)
 
 
-def _render(notice: Notice) -> tuple[str, str]:
+def message_templates(kind: str) -> dict[int | None, MessageTemplate]:
+    """The templates rewording ``kind`` in the site's language, by organization id (None: site-wide)."""
+    if kind not in TEMPLATE_KINDS:
+        return {}
+    return {t.organization_id: t for t in MessageTemplate.objects.filter(kind=kind, language=settings.LANGUAGE_CODE)}
+
+
+def unknown_placeholders(kind: str, text: str) -> list[str]:
+    """Placeholders in ``text`` that ``kind`` does not offer; raises ValueError for broken braces."""
+    allowed = KIND_PLACEHOLDERS.get(kind, COMMON_PLACEHOLDERS)
+    names = [name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None]
+    return sorted({name for name in names if name not in allowed})
+
+
+def render_notice(notice: Notice, template: MessageTemplate | None = None, branch: str = "") -> tuple[str, str]:
+    """Title and text in the site's language, reworded by ``template`` when there is one."""
     with translation.override(settings.LANGUAGE_CODE):
-        return str(notice.title), str(notice.body)
+        title, body = str(notice.title), str(notice.body)
+    if template is None:
+        return title, body
+    values = {"title": title, "body": body, "branch": branch}
+    try:
+        return template.title.format_map(values), (template.body.format_map(values) if template.body else body)
+    except (KeyError, ValueError, IndexError, AttributeError):
+        # Templates are checked when saved; one that no longer fits falls back
+        # to the built-in wording rather than losing the notice.
+        logger.warning("message template %s could not be rendered; using the built-in text", template.pk)
+        return title, body
 
 
 def _row(notice: Notice, key: str, **recipient) -> Notification:
-    title, body = _render(notice)
+    title, body = render_notice(notice)
     return Notification(kind=notice.kind, key=key, title=title, body=body, url=notice.url, **recipient)
 
 
