@@ -463,3 +463,25 @@ def test_a_plain_member_cannot_set_a_line(client, member):
 def test_setting_a_line_refuses_get(client, secretary, member):
     client.force_login(secretary)
     assert client.get(reverse("greetings:line", args=[member.pk])).status_code == 405
+
+
+def test_home_makes_no_greeting_query_outside_the_birthday_week(member):
+    from notifications.home import in_birthday_week
+
+    assert in_birthday_week(member, DAY)
+    assert in_birthday_week(member, DAY + dt.timedelta(days=7))
+    assert not in_birthday_week(member, DAY + dt.timedelta(days=8))
+    assert not in_birthday_week(member, DAY - dt.timedelta(days=1))
+    with CaptureQueriesContext(connection) as queries:
+        from notifications.home import greeting_card
+
+        assert greeting_card(None, member, DAY + dt.timedelta(days=30)) is None
+    assert len(queries) == 0
+
+
+def test_a_new_years_eve_anniversary_shows_its_card_into_january(member):
+    from notifications.home import in_birthday_week
+
+    member.joined_party_on = dt.date(2010, 12, 30)
+    assert in_birthday_week(member, dt.date(2027, 1, 5))
+    assert not in_birthday_week(member, dt.date(2027, 1, 7))
