@@ -244,44 +244,43 @@ def _insert_deliveries(channel: str, keys: list[str], branches: dict[int, _Switc
     )
 
 
-def group_key(prefix: str, suffix: str) -> Concat:
-    """The key of a branch's or group's copy of a batch notice: ``group:`` + the member key with the organization id.
-
-    The leading ``group:`` keeps these rows out of ``read_receipts`` prefixes.
-    """
-    return Concat(
-        Value(f"group:{prefix}"), Cast("organization_id", CharField()), Value(suffix), output_field=CharField()
-    )
-
-
 def _queue_group_notices(ids: list[int], notice: Notice, prefix: str, suffix: str, now: dt.datetime) -> None:
     """One notice per branch or group of the batch that has a WeCom robot, and its WeCom delivery.
 
     The robot posts to a group chat, so it gets the notice's summary once per
-    organization, never a copy per member.
+    organization, never a copy per member. The keys start with ``group:`` so
+    ``read_receipts`` prefixes never count them. Most batches have no robot:
+    then this is one small lookup.
     """
     members = Member.objects.filter(pk__in=ids)
-    in_batch = Q(organization_id__in=members.values("organization_id")) | Q(
-        organization_id__in=members.filter(group__isnull=False).values("group_id")
+    robots = list(
+        BranchChannels.objects.filter(
+            Q(organization_id__in=members.values("organization_id"))
+            | Q(organization_id__in=members.filter(group__isnull=False).values("group_id")),
+            wecom_webhook__gt="",
+        ).values_list("organization_id", flat=True)
     )
+    if not robots:
+        return
     title, body = render_notice(notice)
-    robots = (
-        BranchChannels.objects.filter(in_batch, wecom_webhook__gt="")
-        .order_by()
-        .annotate(
-            _kind=Value(notice.kind, output_field=CharField()),
-            _key=group_key(prefix, suffix),
-            _title=Value(title, output_field=CharField()),
-            _body=Value(body, output_field=TextField()),
-            _url=Value(notice.url, output_field=CharField()),
-            _at=Value(now, output_field=DateTimeField()),
-        )
-        .values_list("organization_id", "_kind", "_key", "_title", "_body", "_url", "_at")
+    keys = {organization_id: f"group:{prefix}{organization_id}{suffix}" for organization_id in robots}
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                organization_id=organization_id,
+                kind=notice.kind,
+                key=key,
+                title=title,
+                body=body,
+                url=notice.url,
+                created_at=now,
+            )
+            for organization_id, key in keys.items()
+        ],
+        ignore_conflicts=True,
     )
-    insert_from_select(Notification, ["organization", "kind", "key", "title", "body", "url", "created_at"], robots)
     group_notices = (
-        Notification.objects.filter(in_batch, organization__channel_settings__wecom_webhook__gt="")
-        .filter(key=group_key(prefix, suffix))
+        Notification.objects.filter(key__in=keys.values())
         .order_by()
         .annotate(
             _channel=Value(Channel.WECOM.value, output_field=CharField()),
