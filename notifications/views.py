@@ -1,12 +1,24 @@
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
 
-from .models import Notification
-from .services import inbox_for, mark_read
+from branches.models import Organization
+from branches.services import get_managed_organization, managed_organizations
+from members.models import Member
+
+from .forms import BranchChannelsForm, MemberChannelsForm, MessageTemplateForm
+from .models import BranchChannels, MemberChannels, MessageTemplate, Notification
+from .services import KIND_PLACEHOLDERS, TEMPLATE_KINDS, Notice, inbox_for, mark_read, render_notice
+from .transports import mask_webhook
 
 
 def get_notification_for_user(user, pk: int) -> Notification:
@@ -37,4 +49,129 @@ def open_notification(request, pk: int):
         request,
         "notifications/detail.html",
         {"notification": notification, "link": link, "was_unread": was_unread},
+    )
+
+
+# --- channels -------------------------------------------------------------------------------
+
+CHANNEL_KINDS = (Organization.Kind.BRANCH, Organization.Kind.GROUP)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def channels(request):
+    """A member turns SMS and email on or off; the inbox always receives. Secretaries find their branches here."""
+    member = Member.objects.filter(user_id=request.user.pk).first()
+    form = None
+    if member is not None:
+        instance = MemberChannels.objects.filter(member=member).first() or MemberChannels(member=member)
+        form = MemberChannelsForm(request.POST if request.method == "POST" else None, instance=instance)
+        if form.is_bound and form.is_valid():
+            form.save()
+            messages.success(request, _("Your channels are saved."))
+            return redirect("notifications:channels")
+    elif request.method == "POST":
+        raise Http404("No roster entry")
+    branches = list(managed_organizations(request.user).filter(kind__in=CHANNEL_KINDS).order_by("path")[:100])
+    return render(request, "notifications/channels.html", {"form": form, "branches": branches})
+
+
+def _get_channel_organization(user, pk: int) -> Organization:
+    organization = get_managed_organization(user, pk)
+    if organization.kind not in CHANNEL_KINDS:
+        raise Http404("Channels belong to branches and groups")
+    return organization
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def branch_channels(request, pk: int):
+    """Quiet hours, SMS and email switches and the WeCom robot of one branch or group."""
+    organization = _get_channel_organization(request.user, pk)
+    instance = BranchChannels.objects.filter(organization=organization).first() or BranchChannels(
+        organization=organization
+    )
+    form = BranchChannelsForm(request.POST if request.method == "POST" else None, instance=instance)
+    if form.is_bound and form.is_valid():
+        form.save()
+        messages.success(request, _("The channels of %(name)s are saved.") % {"name": organization.name})
+        return redirect("notifications:branch_channels", pk=organization.pk)
+    return render(
+        request,
+        "notifications/branch_channels.html",
+        {"organization": organization, "form": form, "webhook": mask_webhook(instance.wecom_webhook)},
+    )
+
+
+# --- message templates -----------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def templates(request, pk: int):
+    """Each kind of notice with the branch's own wording, the site-wide one, or the built-in text."""
+    organization = _get_channel_organization(request.user, pk)
+    saved = {
+        (t.organization_id, t.kind, t.language): t
+        for t in MessageTemplate.objects.filter(
+            Q(organization=organization) | Q(organization__isnull=True), kind__in=TEMPLATE_KINDS
+        )
+    }
+    rows = [
+        {
+            "kind": kind,
+            "label": label,
+            "languages": [
+                {
+                    "code": code,
+                    "name": name,
+                    "own": (organization.pk, kind, code) in saved,
+                    "site": (None, kind, code) in saved,
+                }
+                for code, name in settings.LANGUAGES
+            ],
+        }
+        for kind, label in TEMPLATE_KINDS.items()
+    ]
+    return render(request, "notifications/templates.html", {"organization": organization, "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_template(request, pk: int, kind: str, language: str):
+    """Word one kind of notice in one language; "preview" renders it without saving, "delete" restores the default."""
+    organization = _get_channel_organization(request.user, pk)
+    if kind not in TEMPLATE_KINDS or language not in dict(settings.LANGUAGES):
+        raise Http404("No such kind of notice")
+    instance = MessageTemplate.objects.filter(organization=organization, kind=kind, language=language).first()
+    if instance is None:
+        instance = MessageTemplate(organization=organization, kind=kind, language=language)
+    if request.method == "POST" and "delete" in request.POST:
+        if instance.pk:
+            instance.delete()
+        messages.success(request, _("The built-in wording is used again."))
+        return redirect("notifications:templates", pk=organization.pk)
+    form = MessageTemplateForm(request.POST if request.method == "POST" else None, instance=instance, kind=kind)
+    preview = None
+    if form.is_bound and form.is_valid():
+        if "preview" in request.POST:
+            with translation.override(language):
+                sample = Notice(kind=kind, title=gettext("Sample title"), body=gettext("Sample text."))
+                preview = render_notice(sample, form.instance, branch=organization.name)
+        else:
+            form.save()
+            messages.success(request, _("The template is saved."))
+            return redirect("notifications:templates", pk=organization.pk)
+    return render(
+        request,
+        "notifications/template_edit.html",
+        {
+            "organization": organization,
+            "form": form,
+            "kind_label": TEMPLATE_KINDS[kind],
+            "language_name": dict(settings.LANGUAGES)[language],
+            "placeholders": KIND_PLACEHOLDERS[kind].items(),
+            "preview": preview,
+            "saved": instance.pk is not None,
+        },
     )
