@@ -300,10 +300,11 @@ SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
 SMS_GATEWAY_TEMPLATE = env("SMS_GATEWAY_TEMPLATE", default='{"phone": "{phone}", "text": "{text}"}')
 # Which kinds of notice also go out by SMS, email or the branch's WeCom group robot;
 # every notice reaches the inbox. Each SMS costs money, so the list is short.
-NOTIFICATION_SMS_KINDS = env.list("NOTIFICATION_SMS_KINDS", default=["activity_day", "reminder", "absent", "greeting"])
-NOTIFICATION_EMAIL_KINDS = env.list(
-    "NOTIFICATION_EMAIL_KINDS", default=["activity_day", "reminder", "absent", "greeting"]
-)
+# The activity-day morning notice is not among them: the reminder of the same
+# morning already texts every member who has not checked in, and one SMS a
+# morning is enough (it also keeps the 100,000-member dispatch light).
+NOTIFICATION_SMS_KINDS = env.list("NOTIFICATION_SMS_KINDS", default=["reminder", "absent", "greeting"])
+NOTIFICATION_EMAIL_KINDS = env.list("NOTIFICATION_EMAIL_KINDS", default=["reminder", "absent", "greeting"])
 # The robot posts to a whole group chat: only notices that say nothing personal.
 NOTIFICATION_WECOM_KINDS = env.list("NOTIFICATION_WECOM_KINDS", default=["activity_day", "reminder"])
 

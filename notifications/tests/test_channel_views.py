@@ -222,7 +222,7 @@ def test_the_admin_resends_failed_deliveries(admin_client_logged_in, member):
     from notifications.models import Delivery
     from notifications.services import Notice, notify_members
 
-    notify_members([member.pk], Notice(kind="activity_day", title="t"), key="a:1:{member}")
+    notify_members([member.pk], Notice(kind="reminder", title="t"), key="a:1:{member}")
     Delivery.objects.update(status=Delivery.Status.FAILED, attempts=4)
     url = reverse("admin:notifications_delivery_changelist")
     assert admin_client_logged_in.get(url, {"status__exact": "failed", "q": "a:1"}).status_code == 200

@@ -24,6 +24,21 @@ NOON = dt.datetime(2026, 7, 6, 12, 0, tzinfo=SHANGHAI)
 WEBHOOK = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=secret-robot-key-abcd"
 
 
+@pytest.fixture(autouse=True)
+def _every_channel_for_activity_notices(settings):
+    # These tests exercise the channel machinery with one kind of notice;
+    # which kinds go out by SMS by default is tested on its own below.
+    settings.NOTIFICATION_SMS_KINDS = ["activity_day", "reminder"]
+    settings.NOTIFICATION_EMAIL_KINDS = ["activity_day", "reminder"]
+
+
+def test_by_default_the_activity_day_notice_is_not_texted_but_the_reminder_is(settings, member):
+    settings.NOTIFICATION_SMS_KINDS = ["reminder", "absent", "greeting"]
+    notify_members([member.pk], activity_notice(), key="activity:1:{member}")
+    notify_members([member.pk], Notice(kind="reminder", title="还有3天"), key="remind:1:3:{member}")
+    assert list(Delivery.objects.values_list("notification__kind", "channel")) == [("reminder", "sms")]
+
+
 def activity_notice(**kwargs):
     return Notice(kind="activity_day", title="今天是统一活动日", body="请大家按时签到", **kwargs)
 
