@@ -8,6 +8,8 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the home page's "due this month" section with members.home.
-        from . import home  # noqa: F401
         # Registers the roster's last check-in, report and study with members.facts.
-        from . import facts  # noqa: F401
+        from . import (
+            facts,  # noqa: F401
+            home,  # noqa: F401
+        )
