@@ -10,6 +10,14 @@ def _sms_outbox():
     yield LocmemBackend.outbox
 
 
+@pytest.fixture(autouse=True)
+def _fresh_channel_settings():
+    """Channel settings cached by an earlier test's rolled-back rows must not leak."""
+    from notifications.services import forget_channel_settings
+
+    forget_channel_settings()
+
+
 @pytest.fixture
 def sms_outbox(_sms_outbox):
     return _sms_outbox

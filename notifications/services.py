@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import string
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Concat
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -252,14 +255,13 @@ def _queue_group_notices(ids: list[int], notice: Notice, prefix: str, suffix: st
     ``read_receipts`` prefixes never count them. Most batches have no robot:
     then this is one small lookup.
     """
-    members = Member.objects.filter(pk__in=ids)
-    robots = list(
-        BranchChannels.objects.filter(
-            Q(organization_id__in=members.values("organization_id"))
-            | Q(organization_id__in=members.filter(group__isnull=False).values("group_id")),
-            wecom_webhook__gt="",
-        ).values_list("organization_id", flat=True)
-    )
+    with_robots = _organizations_with_robots()
+    if not with_robots:
+        return
+    robots = set()
+    places = Member.objects.filter(pk__in=ids).values_list("organization_id", "group_id").distinct()
+    for organization_id, group_id in places:
+        robots |= {organization_id, group_id} & with_robots
     if not robots:
         return
     title, body = render_notice(notice)
@@ -304,11 +306,49 @@ def notify_users(user_ids: Iterable[int], notice: Notice, key: str) -> int:
     return len(rows)
 
 
+# Templates and robots are read by every chunk of a fan-out: a 1,000-branch
+# dispatch would ask the same two questions 1,000 times. The answers are kept
+# for a minute in this process and dropped at once when a row changes here;
+# another process sees a change within the minute.
+_CACHE_SECONDS = 60
+_cache: dict[str, tuple[float, object]] = {}
+
+
+def _cached(name: str, load):
+    now = time.monotonic()
+    hit = _cache.get(name)
+    if hit is not None and now - hit[0] < _CACHE_SECONDS:
+        return hit[1]
+    value = load()
+    _cache[name] = (now, value)
+    return value
+
+
+@receiver([post_save, post_delete], sender=MessageTemplate)
+@receiver([post_save, post_delete], sender=BranchChannels)
+def forget_channel_settings(**kwargs) -> None:
+    _cache.clear()
+
+
 def message_templates(kind: str) -> dict[int | None, MessageTemplate]:
     """The templates rewording ``kind`` in the site's language, by organization id (None: site-wide)."""
     if kind not in TEMPLATE_KINDS:
         return {}
-    return {t.organization_id: t for t in MessageTemplate.objects.filter(kind=kind, language=settings.LANGUAGE_CODE)}
+    return _cached(
+        f"templates:{kind}",
+        lambda: {
+            t.organization_id: t for t in MessageTemplate.objects.filter(kind=kind, language=settings.LANGUAGE_CODE)
+        },
+    )
+
+
+def _organizations_with_robots() -> frozenset[int]:
+    return _cached(
+        "robots",
+        lambda: frozenset(
+            BranchChannels.objects.filter(wecom_webhook__gt="").values_list("organization_id", flat=True)
+        ),
+    )
 
 
 def unknown_placeholders(kind: str, text: str) -> list[str]:

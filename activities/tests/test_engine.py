@@ -15,6 +15,7 @@ from branches.tests.factories import GroupFactory, OrganizationFactory, RoleFact
 from members.models import Member
 from members.tests.factories import MemberFactory
 from notifications.models import Notification
+from notifications.services import forget_channel_settings
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -160,6 +161,7 @@ def test_dispatch_fan_out_queries_grow_with_chunks_not_members(activity, branch,
     activity.materials.add(MaterialFactory())
 
     def queries_for(n_members: int) -> int:
+        forget_channel_settings()  # each run starts with the settings cache empty
         Member.objects.all().delete()
         MaterialDelivery.objects.all().delete()
         Activity.objects.filter(pk=activity.pk).update(dispatched_at=None)
