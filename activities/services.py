@@ -301,7 +301,7 @@ def close_due(today: dt.date) -> dict[str, int]:
             counts["failed"] += 1
             continue
         counts["activities"] += 1
-        counts.update(outcomes)
+        counts.update({str(outcome): n for outcome, n in outcomes.items()})
     return dict(counts)
 
 
