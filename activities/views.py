@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from branches.services import can_manage, get_managed_organization, managed_organizations
 from members.models import Member
+from notifications.services import read_receipts
 
 from . import services, stats
 from .export import attendance_workbook
@@ -102,6 +103,8 @@ def activity_detail(request, pk: int):
             "activity": activity,
             "sections": sections,
             "tally": stats.activity_tally(activity),
+            # Read receipts of the activity-day notice the dispatch sent every member.
+            "receipts": read_receipts(f"activity:{activity.pk}:") if activity.dispatched_at else None,
             "leave_requests": leave_requests,
         },
     )

@@ -209,3 +209,14 @@ def test_attendance_exports_to_xlsx_with_formulas_neutralised(client, secretary,
     assert ("'=HYPERLINK(1)", None, None, None, "缺席", None, None) in rows
     assert ("张三", "一组", None, None, "参加", "2026-12-06 00:00", "昆明") in rows
     assert len(rows) == 3
+
+
+def test_the_secretary_sees_who_read_the_activity_day_notice(client, secretary, activity_a):
+    from notifications.models import Notification
+
+    reader, other = MemberFactory.create_batch(2, organization=activity_a.organization)
+    services.dispatch_activity(activity_a, activity_a.morning())
+    Notification.objects.filter(member=reader).update(read_at=activity_a.morning())
+    client.force_login(secretary)
+    response = client.get(reverse("activities:detail", args=[activity_a.pk]))
+    assert response.context["receipts"] == (1, 2)
