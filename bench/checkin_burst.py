@@ -221,8 +221,8 @@ def main() -> None:
             f"latency: p50 {statistics.median(latencies) * 1000:.0f} ms, "
             f"p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms"
         )
-        print(f"check-ins: {counted} rows for {distinct} members; duplicates {counted - distinct}, ")
-        print(f"  losses {args.members - distinct}")
+        duplicates, losses = counted - distinct, args.members - distinct
+        print(f"check-ins: {counted} rows for {distinct} members; duplicates {duplicates}, losses {losses}")
         if counted != args.members or distinct != args.members:
             sys.exit(1)
     finally:
