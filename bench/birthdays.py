@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SQLITE_FILE = ROOT / "var" / "bench-birthdays.sqlite3"
-SERVER_DATABASE = "netbranch_bench"
+from throwaway import create_database, setup_django
+
 INDEX = "member_party_birthday_idx"
 # An ordinary day, a common-year 28 February (which also finds 29 February
 # members), a leap day, and an activity day.
@@ -34,32 +31,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=5_000, help="bulk_create batch size (default 5000)")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database afterwards")
     return parser.parse_args()
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
-    # With DEBUG on, every query is formatted and kept in connection.queries,
-    # which costs more than the inserts themselves.
-    os.environ["DJANGO_DEBUG"] = "false"
-    import django
-
-    django.setup()
-
-
-def create_database() -> str:
-    """Create and migrate the throwaway database; returns the name to restore afterwards."""
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        SQLITE_FILE.parent.mkdir(exist_ok=True)
-        connection.settings_dict["TEST"]["NAME"] = str(SQLITE_FILE)
-    else:
-        connection.settings_dict["TEST"]["NAME"] = SERVER_DATABASE
-    # The test-database machinery gives exactly what is wanted here: a fresh
-    # database beside the configured one, migrated, and easy to drop.
-    return connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
 
 
 def fill(members: int, batch: int) -> float:
@@ -123,7 +94,7 @@ def main() -> int:
 
     from members.models import Member
 
-    old_name = create_database()
+    old_name = create_database("birthdays")
     try:
         seconds = fill(args.members, args.batch)
         analyze()

@@ -27,12 +27,9 @@ import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-SQLITE_FILE = ROOT / "var" / "bench-burst.sqlite3"
-SERVER_DATABASE = "netbranch_bench_burst"
+from throwaway import ROOT, create_database, database_url, setup_django
 
 
 def parse_args() -> argparse.Namespace:
@@ -41,38 +38,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=32, help="concurrent HTTP clients (default 32)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     return parser.parse_args()
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    os.environ["DJANGO_DEBUG"] = "false"
-    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-
-
-def create_database() -> str:
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        SQLITE_FILE.parent.mkdir(exist_ok=True)
-        connection.settings_dict["TEST"]["NAME"] = str(SQLITE_FILE)
-    else:
-        connection.settings_dict["TEST"]["NAME"] = SERVER_DATABASE
-    return connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-
-
-def database_url() -> str:
-    from django.db import connection
-
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or 'localhost'}{port}/{db['NAME']}"
 
 
 def seed(members: int) -> tuple[int, list[tuple[int, str]]]:
@@ -185,7 +150,7 @@ def main() -> None:
 
     from activities.models import CheckIn
 
-    create_database()
+    create_database("burst")
     port = free_port()
     gunicorn = None
     try:

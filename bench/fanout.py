@@ -35,11 +35,10 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
-ROOT = Path(__file__).resolve().parent.parent
-SQLITE_FILE = ROOT / "var" / "bench-fanout.sqlite3"
-SERVER_DATABASE = "netbranch_bench_fanout"
+from throwaway import ROOT, create_database, database_url
+from throwaway import setup_django as setup_bench_django
+
 ACTIVITY_DAY = dt.date(2026, 12, 6)
 PLAN_DAY = dt.date(2026, 11, 24)
 WORKER_READY_SECONDS = 60
@@ -55,44 +54,11 @@ def parse_args() -> argparse.Namespace:
 
 
 def setup_django(broker_dir: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
-    # With DEBUG on, every query is formatted and kept in connection.queries.
-    os.environ["DJANGO_DEBUG"] = "false"
     # This process and the worker must share one private broker folder, so a
     # development worker on the default folder does not take the message.
-    os.environ["CELERY_BROKER_DIR"] = broker_dir
-    import django
-
-    django.setup()
+    setup_bench_django(CELERY_BROKER_DIR=broker_dir)
     # kombu warns that the filesystem broker URL names no host.
     logging.getLogger("kombu.connection").setLevel(logging.ERROR)
-
-
-def create_database() -> str:
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        SQLITE_FILE.parent.mkdir(exist_ok=True)
-        connection.settings_dict["TEST"]["NAME"] = str(SQLITE_FILE)
-    else:
-        connection.settings_dict["TEST"]["NAME"] = SERVER_DATABASE
-    return connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-
-
-def database_url() -> str:
-    """The throwaway database as a DATABASE_URL for the worker subprocess."""
-    from django.db import connection
-
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{auth}@{db['HOST'] or 'localhost'}{port}/{quote(db['NAME'], safe='')}"
 
 
 def seed(members: int, branches: int) -> tuple[float, int]:
@@ -290,7 +256,7 @@ def main() -> int:
     from activities.services import CHUNK_SIZE
     from notifications.models import Notification
 
-    old_name = create_database()
+    old_name = create_database("fanout")
     queue = f"netbranch-bench-{uuid.uuid4().hex[:12]}"
     try:
         seconds, material_id = seed(args.members, args.branches)

@@ -21,7 +21,8 @@ import statistics
 import sys
 import time
 
-from birthdays import ROOT, analyze, create_database, setup_django
+from birthdays import analyze
+from throwaway import ROOT, create_database, setup_django
 
 DAY = dt.date(2026, 7, 1)
 INDEX = "member_party_birthday_idx"
@@ -204,7 +205,7 @@ def main() -> int:
 
     # Cards go to a private folder, not the project's media.
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-cards-")
-    old_name = create_database()
+    old_name = create_database("greetings")
     try:
         seconds = fill(args.members, args.branches)
         analyze()

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SQLITE_FILE = ROOT / "var" / "bench-roster-import.sqlite3"
-SERVER_DATABASE = "netbranch_bench_import"
+from throwaway import ROOT, create_database, setup_django
+
 PROVINCES = ["广东", "浙江省", "江苏", "北京市", "广西壮族自治区", "新疆", "四川省", "上海"]
 
 
@@ -32,28 +30,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--sizes", type=int, nargs="+", default=[5_000, 20_000], help="rows per file")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database afterwards")
     return parser.parse_args()
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
-    # With DEBUG on, every query is kept in connection.queries.
-    os.environ["DJANGO_DEBUG"] = "false"
-    import django
-
-    django.setup()
-
-
-def create_database() -> str:
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        SQLITE_FILE.parent.mkdir(exist_ok=True)
-        connection.settings_dict["TEST"]["NAME"] = str(SQLITE_FILE)
-    else:
-        connection.settings_dict["TEST"]["NAME"] = SERVER_DATABASE
-    return connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
 
 
 def write_csv(rows: int, offset: int) -> Path:
@@ -124,7 +100,7 @@ def main() -> int:
 
     from branches.models import Organization
 
-    old_name = create_database()
+    old_name = create_database("roster-import")
     try:
         print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
         print("   rows  file KB   preview   confirm  re-import (unchanged)")

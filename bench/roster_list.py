@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SQLITE_FILE = ROOT / "var" / "bench-roster.sqlite3"
-SERVER_DATABASE = "netbranch_bench_roster"
+from throwaway import create_database
+from throwaway import setup_django as setup_bench_django
+
 PROVINCES = ["11", "32", "33", "37", "41", "44", "51", "61", "62", "65"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 
@@ -35,31 +33,13 @@ def parse_args() -> argparse.Namespace:
 
 
 def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
-    # DEBUG off: connection.queries is not kept (CaptureQueriesContext counts anyway).
-    os.environ["DJANGO_DEBUG"] = "false"
-    import django
-
-    django.setup()
+    setup_bench_django()
     from django.conf import settings
 
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The manifest storage needs collectstatic; the benchmark measures the database, not static files.
     settings.STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-
-
-def create_database() -> str:
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        SQLITE_FILE.parent.mkdir(exist_ok=True)
-        connection.settings_dict["TEST"]["NAME"] = str(SQLITE_FILE)
-    else:
-        connection.settings_dict["TEST"]["NAME"] = SERVER_DATABASE
-    return connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
 
 
 def fill(members: int, batch: int):
@@ -158,7 +138,7 @@ def main() -> int:
     from branches.models import Organization
 
     setup_test_environment()
-    old_name = create_database()
+    old_name = create_database("roster")
     try:
         secretary, seconds = fill(args.members, args.batch)
         analyze()

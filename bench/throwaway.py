@@ -1,0 +1,54 @@
+"""The throwaway database every benchmark runs on, never the one DATABASE_URL names.
+
+A SQLite file under var/ by default, or a separate database on the server
+named by DATABASE_URL; created and migrated by Django's test-database
+machinery, which gives exactly that, and dropped at the end by the caller.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup_django(**environ: str) -> None:
+    """Django with the development settings, DEBUG off (it keeps every query), and ``environ`` set."""
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
+    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+    os.environ["DJANGO_DEBUG"] = "false"
+    os.environ.update(environ)
+    import django
+
+    django.setup()
+
+
+def create_database(name: str) -> str:
+    """Create and migrate the benchmark ``name``'s database; returns the name to restore afterwards."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        path = ROOT / "var" / f"bench-{name}.sqlite3"
+        path.parent.mkdir(exist_ok=True)
+        connection.settings_dict["TEST"]["NAME"] = str(path)
+    else:
+        connection.settings_dict["TEST"]["NAME"] = f"netbranch_bench_{name.replace('-', '_')}"
+    return connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+
+
+def database_url() -> str:
+    """The throwaway database as a DATABASE_URL, for a worker or server subprocess."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{auth}@{db['HOST'] or 'localhost'}{port}/{quote(db['NAME'], safe='')}"
