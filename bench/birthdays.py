@@ -53,9 +53,6 @@ def fill(members: int, batch: int) -> float:
                     gender=Member.Gender.MALE,
                     phone=f"+86170{n:08d}",
                     joined_party_on=joined,
-                    # bulk_create skips save(), which keeps these two in step.
-                    joined_party_month=joined.month,
-                    joined_party_day=joined.day,
                     full_member_on=joined + dt.timedelta(days=365),
                     organization=branch,
                     is_itinerant=n % 3 == 0,

@@ -72,8 +72,6 @@ def seed(members: int) -> tuple[int, list[tuple[int, str]]]:
                     gender="M",
                     phone=user.phone,
                     joined_party_on=joined,
-                    joined_party_month=joined.month,
-                    joined_party_day=joined.day,
                     organization=branch,
                 )
                 for user in users

@@ -86,8 +86,6 @@ def seed(members: int, branches: int) -> tuple[float, int]:
                 gender=Member.Gender.MALE,
                 phone=f"+86170{n:08d}",
                 joined_party_on=joined,
-                joined_party_month=joined.month,
-                joined_party_day=joined.day,
                 full_member_on=joined + dt.timedelta(days=365),
                 organization=orgs[n % branches],
             )

@@ -72,8 +72,6 @@ def fill(members: int, batch: int):
                     gender=Member.Gender.MALE,
                     phone=f"+86170{n:08d}",
                     joined_party_on=joined,
-                    joined_party_month=joined.month,
-                    joined_party_day=joined.day,
                     organization=branch,
                     group=groups[n % 4],
                     is_itinerant=n % 3 == 0,

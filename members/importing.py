@@ -435,14 +435,10 @@ def plan_import(
             plan.errors.extend(RowError(number, column, message) for column, message in clean_errors)
             continue
         if existing is None:
-            candidate.joined_party_month = candidate.joined_party_on.month
-            candidate.joined_party_day = candidate.joined_party_on.day
             plan.create.append(Planned(number, candidate))
             continue
         changes = _differences(existing, candidate)
         if changes:
-            candidate.joined_party_month = candidate.joined_party_on.month
-            candidate.joined_party_day = candidate.joined_party_on.day
             candidate.updated_at = timezone.now()
             plan.update.append(Planned(number, candidate, changes))
         else:
@@ -586,7 +582,7 @@ def apply_plan(plan: ImportPlan, branch: Organization, user, *, note: str = "") 
     actor = user if getattr(user, "is_authenticated", False) else None
     now = timezone.now()
     created = Member.objects.bulk_create([p.member for p in plan.create], batch_size=CHUNK)
-    fields = sorted({name for p in plan.update for name in p.changes} | {"joined_party_month", "joined_party_day"})
+    fields = sorted({name for p in plan.update for name in p.changes})
     if plan.update:
         Member.objects.bulk_update([p.member for p in plan.update], [*fields, "updated_at"], batch_size=CHUNK)
     log = [

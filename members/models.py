@@ -9,6 +9,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import ExtractDay, ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -131,10 +132,15 @@ class Member(models.Model):
     )
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     joined_party_on = models.DateField(_("joined the Party on"), help_text=_("The political birthday."))
-    # Kept in step with joined_party_on by save(): the birthday sweep looks up
+    # Computed by the database from joined_party_on, whatever writes the row
+    # (save, bulk_create, an import's bulk_update): the birthday sweep looks up
     # (month, day) through an index instead of scanning every member.
-    joined_party_month = models.PositiveSmallIntegerField(editable=False, default=1)
-    joined_party_day = models.PositiveSmallIntegerField(editable=False, default=1)
+    joined_party_month = models.GeneratedField(
+        expression=ExtractMonth("joined_party_on"), output_field=models.PositiveSmallIntegerField(), db_persist=True
+    )
+    joined_party_day = models.GeneratedField(
+        expression=ExtractDay("joined_party_on"), output_field=models.PositiveSmallIntegerField(), db_persist=True
+    )
     full_member_on = models.DateField(_("became a full member on"), null=True, blank=True)
     status = models.CharField(_("membership status"), max_length=20, choices=Status.choices, default=Status.FULL)
     organization = models.ForeignKey(
@@ -182,14 +188,6 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs) -> None:
-        if self.joined_party_on:
-            self.joined_party_month = self.joined_party_on.month
-            self.joined_party_day = self.joined_party_on.day
-            if kwargs.get("update_fields") is not None and "joined_party_on" in kwargs["update_fields"]:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "joined_party_month", "joined_party_day"}
-        super().save(*args, **kwargs)
 
     @property
     def masked_phone(self) -> str:

@@ -52,8 +52,6 @@ def seed_members(branch, count: int) -> None:
             gender=Member.Gender.MALE,
             phone=f"+86171{n:08d}",
             joined_party_on=joined,
-            joined_party_month=joined.month,
-            joined_party_day=joined.day,
             organization=branch,
         )
         for n in range(count)
