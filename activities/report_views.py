@@ -7,12 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from branches.files import private_file_response
 from branches.services import can_manage, managed_organizations
 from members.models import Member
 
@@ -83,8 +84,8 @@ def report_attachment(request, pk: int):
     extension = PurePath(report.attachment.name).suffix.lower()
     content_type = ATTACHMENT_CONTENT_TYPES.get(extension, "application/octet-stream")
     # Always a download, never rendered inline in our origin.
-    return FileResponse(
-        report.attachment.open("rb"),
+    return private_file_response(
+        report.attachment,
         as_attachment=True,
         filename=f"report-{report.pk}{extension}",
         content_type=content_type,

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from branches.files import private_file_response
 from branches.services import can_manage, get_managed_organization, managed_organizations
 from members.models import Member
 from notifications.services import read_receipts
@@ -475,16 +476,9 @@ def material_file(request, pk: int):
     name = PurePosixPath(material.file.name).name
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     inline = content_type in INLINE_TYPES
-    try:
-        handle = material.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("File missing") from None
-    response = FileResponse(
-        handle,
+    return private_file_response(
+        material.file,
         as_attachment=not inline,
         filename=name,
         content_type=content_type if inline else "application/octet-stream",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response

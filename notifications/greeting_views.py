@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from branches.files import private_file_response
 from branches.services import role_paths
 from members.services import get_managed_member, members_visible_to
 
@@ -56,19 +57,12 @@ def card(request, pk: int):
     greeting = get_greeting_for_user(request.user, pk)
     if not greeting.card:
         raise Http404("The card is not ready")
-    try:
-        handle = greeting.card.open("rb")
-    except FileNotFoundError:
-        raise Http404("Card missing") from None
-    response = FileResponse(
-        handle,
+    return private_file_response(
+        greeting.card,
         as_attachment=request.GET.get("download") == "1",
         filename=f"political-birthday-{greeting.year}.jpg",
         content_type="image/jpeg",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 @login_required

@@ -322,3 +322,12 @@ def test_queue_query_count_does_not_grow(client, secretary, branch_a, size, djan
     # session, user, role paths, exists, count, page, navigation
     with django_assert_max_num_queries(7):
         assert client.get(reverse("reports:queue")).status_code == 200
+
+
+def test_an_attachment_gone_from_storage_is_404_not_an_error(client, member):
+    from activities.models import Report
+
+    report = Report.objects.create(member=member, title="汇报", body="正文", attachment="reports/2026/11/gone.pdf")
+    client.force_login(member.user)
+    response = client.get(reverse("reports:attachment", args=[report.pk]))
+    assert response.status_code == 404
