@@ -4,7 +4,6 @@ from pathlib import PurePath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from branches.files import private_file_response
-from branches.services import can_manage, managed_organizations
+from branches.services import can_manage, managed_organizations, require_manager
 from members.models import Member
 
 from .models import Report
@@ -95,9 +94,8 @@ def report_attachment(request, pk: int):
 @login_required
 @require_safe
 def review_queue(request):
+    require_manager(request.user)
     organizations = managed_organizations(request.user)
-    if not request.user.is_superuser and not organizations.exists():
-        raise PermissionDenied
     reports = (
         Report.objects.filter(member__organization__in=organizations)
         .select_related("member__organization", "member__group")

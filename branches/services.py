@@ -61,3 +61,11 @@ def get_managed_organization(user, pk: int) -> Organization:
     if organization is None or not can_manage(user, organization):
         raise Http404("No such organization")
     return organization
+
+
+def require_manager(user) -> None:
+    """Workspace pages are for people with a role (or superusers): others get 403."""
+    from django.core.exceptions import PermissionDenied
+
+    if not (getattr(user, "is_superuser", False) or role_paths(user)):
+        raise PermissionDenied

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from branches.services import can_manage, role_paths
+from branches.services import can_manage, require_manager
 
 from . import facts, roster, roster_roles
 from .models import Invitation, Member, SignupRequest
@@ -40,11 +40,6 @@ from .roster_forms import (
 from .services import get_managed_member, members_visible_to
 
 PER_PAGE = 50
-
-
-def _require_roster_access(user) -> None:
-    if not (user.is_superuser or role_paths(user)):
-        raise PermissionDenied
 
 
 def _require_branch_access(user) -> None:
@@ -77,7 +72,7 @@ def _get_managed_invitation(user, pk: int) -> Invitation:
 @login_required
 @require_safe
 def roster_list(request):
-    _require_roster_access(request.user)
+    require_manager(request.user)
     form = RosterFilterForm(request.GET or None, user=request.user)
     members = roster.search_roster(members_visible_to(request.user), form.to_query())
     page = Paginator(members.select_related("group", "user"), PER_PAGE).get_page(request.GET.get("page"))
@@ -88,7 +83,7 @@ def roster_list(request):
 @login_required
 @require_safe
 def silent(request):
-    _require_roster_access(request.user)
+    require_manager(request.user)
     members = roster.silent_members(members_visible_to(request.user)).select_related("organization", "group")
     page = Paginator(members.order_by("name", "pk"), PER_PAGE).get_page(request.GET.get("page"))
     roster.attach_activity_facts(page.object_list)
@@ -189,7 +184,7 @@ def member_edit(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_add(request):
-    _require_roster_access(request.user)
+    require_manager(request.user)
     form = MemberForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -241,7 +236,7 @@ def member_move(request, pk: int):
 @login_required
 @require_safe
 def distribution(request):
-    _require_roster_access(request.user)
+    require_manager(request.user)
     members = members_visible_to(request.user)
     provinces = roster.province_distribution(members)
     groups = roster.group_distribution(members)
@@ -260,7 +255,7 @@ def distribution(request):
 @login_required
 @require_POST
 def activation_sms(request):
-    _require_roster_access(request.user)
+    require_manager(request.user)
     member_id = request.POST.get("member", "")
     if member_id:
         if not member_id.isdigit():

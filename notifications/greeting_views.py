@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -15,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from branches.files import private_file_response
-from branches.services import role_paths
+from branches.services import require_manager
 from members.services import get_managed_member, members_visible_to
 
 from . import greetings
@@ -45,11 +44,6 @@ def get_greeting_for_user(user, pk: int) -> Greeting:
     raise Http404("No such greeting")
 
 
-def _require_manager(user) -> None:
-    if not (user.is_superuser or role_paths(user)):
-        raise PermissionDenied
-
-
 @login_required
 @require_safe
 def card(request, pk: int):
@@ -69,7 +63,7 @@ def card(request, pk: int):
 @require_safe
 def upcoming(request):
     """Political birthdays of the next 30 days in the user's scope, with the line for each card."""
-    _require_manager(request.user)
+    require_manager(request.user)
     today = timezone.localdate()
     members = greetings.upcoming_birthdays(members_visible_to(request.user), today)
     page = Paginator(members, PER_PAGE).get_page(request.GET.get("page"))
@@ -85,7 +79,7 @@ def upcoming(request):
 @require_POST
 def line(request, member_pk: int):
     """Add or change the secretary's line on a member's next card; refused once the greeting is sent."""
-    _require_manager(request.user)
+    require_manager(request.user)
     member = get_managed_member(request.user, member_pk)
     form = PersonalLineForm(request.POST)
     if not form.is_valid():
