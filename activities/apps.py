@@ -9,7 +9,9 @@ class ActivitiesConfig(AppConfig):
     def ready(self) -> None:
         # Registers the home page's "due this month" section with members.home.
         # Registers the roster's last check-in, report and study with members.facts.
+        # Re-derives open check-in windows when a branch changes its rule.
         from . import (
             facts,  # noqa: F401
             home,  # noqa: F401
+            signals,  # noqa: F401
         )

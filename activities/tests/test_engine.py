@@ -99,6 +99,17 @@ def test_moving_one_months_date_moves_its_window_not_the_rule(activity, branch):
     assert branch.activity_day == 6
 
 
+def test_changing_the_branchs_check_in_days_moves_open_windows_not_closed_ones(activity, branch):
+    closed = ActivityFactory(organization=branch, date=dt.date(2026, 11, 6))
+    Activity.objects.filter(pk=closed.pk).update(closed_at=closed.closes_at)
+    branch.checkin_days = 5
+    branch.save()
+    activity.refresh_from_db()
+    closed.refresh_from_db()
+    assert activity.closes_at == at(2026, 12, 12)
+    assert closed.closes_at == at(2026, 11, 10)
+
+
 def test_a_month_cannot_be_moved_far_into_another(activity):
     from django.core.exceptions import ValidationError
 
