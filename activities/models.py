@@ -1,19 +1,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization
 from members.models import Member
-
-
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 class Track(models.TextChoices):
@@ -145,7 +141,7 @@ class Activity(models.Model):
 
     def window(self) -> tuple[dt.datetime, dt.datetime]:
         """Check-in opens at 00:00 of the day and closes at the end of day + N (Asia/Shanghai)."""
-        zone = local_zone()
+        zone = timezone.get_default_timezone()
         opens = dt.datetime.combine(self.date, dt.time.min, tzinfo=zone)
         last_day = self.date + dt.timedelta(days=self.organization.checkin_days)
         closes = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
@@ -153,7 +149,9 @@ class Activity(models.Model):
 
     def morning(self) -> dt.datetime:
         """When the material goes out: the branch's morning hour on the activity day."""
-        return dt.datetime.combine(self.date, dt.time(self.organization.morning_hour), tzinfo=local_zone())
+        return dt.datetime.combine(
+            self.date, dt.time(self.organization.morning_hour), tzinfo=timezone.get_default_timezone()
+        )
 
     def is_open(self, now: dt.datetime) -> bool:
         return self.opens_at <= now < self.closes_at

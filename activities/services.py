@@ -29,7 +29,7 @@ from branches.models import Organization, Role
 from members.models import Member
 from notifications.services import Notice, notify_members, notify_users
 
-from .models import Activity, Attendance, CheckIn, Leave, MaterialDelivery, StudyMaterial, local_zone
+from .models import Activity, Attendance, CheckIn, Leave, MaterialDelivery, StudyMaterial
 
 logger = logging.getLogger(__name__)
 
@@ -58,9 +58,9 @@ def sweep_moment(today: dt.date) -> dt.datetime:
     now = timezone.now()
     if today == timezone.localdate(now):
         return now
-    return dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=local_zone()) - dt.timedelta(
-        microseconds=1
-    )
+    return dt.datetime.combine(
+        today + dt.timedelta(days=1), dt.time.min, tzinfo=timezone.get_default_timezone()
+    ) - dt.timedelta(microseconds=1)
 
 
 def member_id_chunks(members: QuerySet[Member], size: int = CHUNK_SIZE) -> Iterator[list[int]]:
@@ -231,7 +231,12 @@ def reminder_moments(activity: Activity) -> list[tuple[int, dt.datetime]]:
     """(days before, when) for each of the branch's reminder offsets."""
     hour = dt.time(activity.organization.morning_hour)
     return [
-        (offset, dt.datetime.combine(activity.date - dt.timedelta(days=offset), hour, tzinfo=local_zone()))
+        (
+            offset,
+            dt.datetime.combine(
+                activity.date - dt.timedelta(days=offset), hour, tzinfo=timezone.get_default_timezone()
+            ),
+        )
         for offset in activity.organization.reminder_offsets
     ]
 
