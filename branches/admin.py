@@ -12,14 +12,14 @@ class RoleInline(admin.TabularInline):
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["indented_name", "kind", "code", "is_online", "activity_day"]
-    list_filter = ["kind", "is_online", "activity_day"]
+    list_filter = ["kind", "is_online", "branch_type", "activity_day"]
     search_fields = ["name", "code"]
     list_select_related = ["parent"]
     autocomplete_fields = ["parent"]
     readonly_fields = ["path", "depth", "created_at"]
     inlines = [RoleInline]
     fieldsets = [
-        (None, {"fields": ["kind", "name", "code", "parent", "is_online"]}),
+        (None, {"fields": ["kind", "name", "code", "parent", "is_online", "branch_type"]}),
         (None, {"fields": ["activity_day", "location", "checkin_days", "reminder_offsets", "morning_hour"]}),
         (None, {"fields": ["report_every_months", "silent_after_days"]}),
         ("", {"fields": ["speaking_rule", "study_rule", "contact_rule", "reporting_rule"]}),

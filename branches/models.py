@@ -55,6 +55,25 @@ class Organization(models.Model):
     )
     path = models.CharField(max_length=255, editable=False, default="")
     depth = models.PositiveSmallIntegerField(editable=False, default=0)
+
+    class BranchType(models.TextChoices):
+        """What kind of unit a branch serves; the 堡垒指数's individual index depends on it."""
+
+        VILLAGE = "village", _("Village")
+        COMMUNITY = "community", _("Community")
+        OFFICE = "office", _("Government office")
+        INSTITUTION = "institution", _("Public institution")
+        STATE_ENTERPRISE = "state_enterprise", _("State-owned enterprise")
+        PRIVATE_ENTERPRISE = "private_enterprise", _("Non-public enterprise")
+        SOCIAL_ORGANIZATION = "social_organization", _("Social organization")
+
+    branch_type = models.CharField(
+        _("branch type"),
+        max_length=20,
+        choices=BranchType.choices,
+        blank=True,
+        help_text=_("The kind of unit the branch serves; it chooses the individual part of the branch evaluation."),
+    )
     is_online = models.BooleanField(
         _("online branch"),
         default=False,

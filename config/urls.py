@@ -19,6 +19,7 @@ urlpatterns = [
     path("greetings/", include("notifications.greeting_urls")),
     path("reports/", include("activities.report_urls")),
     path("me/", include("members.urls")),
+    path("evaluation/", include("evaluations.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded files (check-in photos, study material, report attachments) are

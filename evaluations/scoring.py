@@ -1,0 +1,159 @@
+"""Scoring a round: automatic items from the records, then every assessment's totals.
+
+Both steps are set-based and chunked: a chunk of subjects costs a fixed
+number of queries whatever the roster size, so a province's 100,000 members
+score in one pass without holding every row in memory. Both are idempotent:
+scoring twice writes the same rows (an upsert on the item-score key).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from .models import ZERO, Assessment, Evaluation, Item, ItemScore, Section, Subject
+from .rules import RULES, TENTH, period_for
+
+CHUNK = 5000
+
+
+def subject_field(evaluation: Evaluation) -> str:
+    return "member_id" if evaluation.scheme.subject == Subject.MEMBER else "branch_id"
+
+
+def _chunks(rows: list, size: int = CHUNK):
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def score_automatic(evaluation: Evaluation, today: dt.date | None = None) -> int:
+    """(Re)compute every automatic item of every assessment from the records; returns rows written.
+
+    Only before publicity: a published or final result never moves because a
+    record changed afterwards.
+    """
+    if evaluation.stage not in (Evaluation.Stage.SELF_ASSESSMENT, Evaluation.Stage.REVIEW):
+        return 0
+    today = today or timezone.localdate()
+    period = period_for(evaluation.year, today)
+    items_by_rule: dict[str, list[Item]] = defaultdict(list)
+    for item in Item.objects.filter(section__scheme_id=evaluation.scheme_id).exclude(method=Item.MANUAL):
+        if item.method in RULES:
+            items_by_rule[item.method].append(item)
+    key = subject_field(evaluation)
+    subjects = list(Assessment.objects.filter(evaluation=evaluation).values_list(key, "pk").order_by("pk"))
+    now = timezone.now()
+    written = 0
+    for chunk in _chunks(subjects):
+        ids = [subject_id for subject_id, _pk in chunk]
+        rows = []
+        for method, items in items_by_rule.items():
+            measures = RULES[method].measure(ids, period)
+            for subject_id, assessment_id in chunk:
+                measure = measures.get(subject_id)
+                facts = measure.facts if measure else {"done": 0, "due": 0}
+                for item in items:
+                    points = measure.points(item.points) if measure else item.points
+                    rows.append(
+                        ItemScore(assessment_id=assessment_id, item=item, points=points, facts=facts, scored_at=now)
+                    )
+        with transaction.atomic():
+            ItemScore.objects.bulk_create(
+                rows,
+                batch_size=1000,
+                update_conflicts=True,
+                unique_fields=["assessment", "item"],
+                update_fields=["points", "facts", "scored_at"],
+            )
+            recompute_totals(evaluation, [pk for _subject, pk in chunk])
+        written += len(rows)
+    Evaluation.objects.filter(pk=evaluation.pk).update(scored_at=now)
+    evaluation.scored_at = now
+    return written
+
+
+def recompute_totals(evaluation: Evaluation, assessment_ids: list[int] | None = None) -> None:
+    """Bring the totals, section points and provisional rating of assessments in step with their scores."""
+    scheme = evaluation.scheme
+    sections = list(Section.objects.filter(scheme=scheme))
+    basic_manual = dict(
+        Item.objects.filter(section__scheme=scheme, section__kind=Section.Kind.BASIC, method=Item.MANUAL)
+        .values_list("section_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    assessments = Assessment.objects.filter(evaluation=evaluation)
+    if assessment_ids is not None:
+        assessments = assessments.filter(pk__in=assessment_ids)
+    ids = list(assessments.values_list("pk", "branch_type").order_by("pk"))
+    for chunk in _chunks(ids):
+        pks = [pk for pk, _type in chunk]
+        sums: dict[int, dict[int, tuple]] = defaultdict(dict)
+        for assessment_id, section_id, points, automatic, found, manual_scored in (
+            ItemScore.objects.filter(assessment_id__in=pks)
+            .values_list("assessment_id", "item__section_id")
+            .annotate(
+                points_sum=Sum("points"),
+                automatic_sum=Sum("points", filter=~Q(item__method=Item.MANUAL)),
+                found_count=Count("pk", filter=Q(found=True)),
+                manual_scored=Count("pk", filter=Q(item__method=Item.MANUAL, points__isnull=False)),
+            )
+            .order_by()
+        ):
+            sums[assessment_id][section_id] = (points or ZERO, automatic or ZERO, found, manual_scored)
+        changed = []
+        for pk, branch_type in chunk:
+            result = _totals(scheme, sections, basic_manual, sums.get(pk, {}), branch_type)
+            changed.append(Assessment(pk=pk, **result))
+        Assessment.objects.bulk_update(
+            changed,
+            ["section_points", "automatic_points", "total", "unscored", "vetoed", "rating"],
+            batch_size=1000,
+        )
+
+
+def _totals(scheme, sections: list[Section], basic_manual: dict[int, int], sums: dict, branch_type: str) -> dict:
+    section_points: dict[str, str] = {}
+    total = automatic = ZERO
+    unscored = 0
+    veto = reverse = False
+    for section in sections:
+        if section.branch_type and section.branch_type != branch_type:
+            continue
+        points, auto, found, manual_scored = sums.get(section.pk, (ZERO, ZERO, 0, 0))
+        if section.kind == Section.Kind.VETO:
+            veto = veto or found > 0
+            continue
+        if section.kind == Section.Kind.REVERSE:
+            reverse = reverse or found > 0
+            continue
+        if section.kind == Section.Kind.DEDUCTION:
+            earned = section.cap - min(points, section.cap)
+        else:
+            earned = min(points, section.cap)
+            if section.kind == Section.Kind.BASIC:
+                unscored += basic_manual.get(section.pk, 0) - manual_scored
+        earned = earned.quantize(TENTH)
+        automatic += auto
+        section_points[str(section.pk)] = str(earned)
+        total += earned
+    if veto:
+        total = ZERO
+    rating = scheme.floor_rating if (veto or reverse) else scheme.rating_for(total)
+    return {
+        "section_points": section_points,
+        "automatic_points": automatic.quantize(TENTH),
+        "total": max(total, ZERO),
+        "unscored": max(unscored, 0),
+        "vetoed": veto or reverse,
+        "rating": rating,
+    }
+
+
+def section_points(assessment: Assessment) -> dict[int, Decimal]:
+    return {int(pk): Decimal(points) for pk, points in assessment.section_points.items()}

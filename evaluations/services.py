@@ -1,0 +1,577 @@
+"""Use cases of the annual evaluation: schemes, the round's stages, scores and objections.
+
+Views and commands call these; each checks the stage and the input and raises
+``EvaluationError`` with a translated message when something is not allowed,
+changing nothing. Every change to a score is logged in ``ScoreChange``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import BooleanField, CharField, DecimalField, IntegerField, JSONField, Max, Q, Value
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from branches.bulk import insert_from_select
+from branches.models import Organization
+from branches.services import can_manage, managed_organizations
+from members.models import Member
+from notifications.services import Notice, notify_members, notify_users
+
+from . import library
+from .models import (
+    ZERO,
+    Assessment,
+    Evaluation,
+    Evidence,
+    Item,
+    ItemScore,
+    Objection,
+    Scheme,
+    ScoreChange,
+    Section,
+    Subject,
+)
+from .scoring import recompute_totals, score_automatic
+
+
+class EvaluationError(Exception):
+    """A step that is not allowed now; the message is for the user."""
+
+
+# --- Permission -----------------------------------------------------------------------------
+
+
+def can_review(user, evaluation: Evaluation) -> bool:
+    """Reviewers are whoever manages the round's organization (its secretary or the committee above)."""
+    return can_manage(user, evaluation.organization)
+
+
+def can_self_assess(user, assessment: Assessment) -> bool:
+    if assessment.member_id:
+        return assessment.member.user_id is not None and assessment.member.user_id == user.pk
+    return can_manage(user, assessment.branch)
+
+
+def reviewable_evaluations(user):
+    return Evaluation.objects.filter(organization__in=managed_organizations(user)).select_related(
+        "scheme", "organization"
+    )
+
+
+def get_reviewable_evaluation(user, pk: int) -> Evaluation:
+    evaluation = Evaluation.objects.select_related("scheme", "organization").filter(pk=pk).first()
+    if evaluation is None or not can_review(user, evaluation):
+        raise Http404("No such evaluation")
+    return evaluation
+
+
+def get_reviewable_assessment(user, pk: int) -> Assessment:
+    assessment = (
+        Assessment.objects.select_related("evaluation__scheme", "evaluation__organization", "member", "branch")
+        .filter(pk=pk)
+        .first()
+    )
+    if assessment is None or not can_review(user, assessment.evaluation):
+        raise Http404("No such assessment")
+    return assessment
+
+
+def get_own_assessment(user, pk: int) -> Assessment:
+    """A member's own result (or, for a branch round, their branch's): anyone else gets 404."""
+    assessment = (
+        Assessment.objects.select_related("evaluation__scheme", "evaluation__organization", "member", "branch")
+        .filter(pk=pk)
+        .first()
+    )
+    if assessment is None or not can_self_assess(user, assessment):
+        raise Http404("No such assessment")
+    return assessment
+
+
+# --- Schemes --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def copy_from_library(key: str, organization: Organization, year: int, user=None) -> Scheme:
+    spec = library.SCHEMES.get(key)
+    if spec is None:
+        raise EvaluationError(_("There is no such scheme in the library."))
+    version = _next_version(organization, year, spec.name)
+    scheme = Scheme.objects.create(
+        organization=organization,
+        year=year,
+        subject=spec.subject,
+        name=spec.name,
+        description=spec.description,
+        version=version,
+        source=spec.key,
+        ratings=[[rating, str(lowest)] for rating, lowest in spec.ratings],
+        publicity_days=spec.publicity_days,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    for position, section_spec in enumerate(spec.sections):
+        section = Section.objects.create(
+            scheme=scheme,
+            position=position,
+            title=section_spec.title,
+            kind=section_spec.kind,
+            cap=section_spec.cap,
+            branch_type=section_spec.branch_type,
+        )
+        Item.objects.bulk_create(
+            Item(
+                section=section,
+                position=n,
+                title=item.title,
+                rule=item.rule,
+                points=item.points,
+                method=item.method,
+            )
+            for n, item in enumerate(section_spec.items)
+        )
+    return scheme
+
+
+@transaction.atomic
+def copy_scheme(source: Scheme, organization: Organization, year: int, user=None) -> Scheme:
+    """A new editable scheme from an existing one: next year's, another branch's, or a new version."""
+    scheme = Scheme.objects.create(
+        organization=organization,
+        year=year,
+        subject=source.subject,
+        name=source.name,
+        description=source.description,
+        version=_next_version(organization, year, source.name),
+        source=source.source,
+        copied_from=source,
+        ratings=source.ratings,
+        publicity_days=source.publicity_days,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    for section in source.sections.prefetch_related("items"):
+        items = list(section.items.all())
+        section.pk = None
+        section.scheme = scheme
+        section.save()
+        for item in items:
+            item.pk = None
+            item.section = section
+        Item.objects.bulk_create(items)
+    return scheme
+
+
+def _next_version(organization: Organization, year: int, name: str) -> int:
+    latest = Scheme.objects.filter(organization=organization, year=year, name=name).aggregate(v=Max("version"))["v"]
+    return (latest or 0) + 1
+
+
+def schemes_for(organization: Organization, year: int, subject: str):
+    """Schemes usable for a round over ``organization``: its own and its ancestors' of that year."""
+    return Scheme.objects.filter(
+        organization_id__in=[*organization.ancestor_ids(), organization.pk], year=year, subject=subject
+    )
+
+
+def check_editable(scheme: Scheme) -> None:
+    if scheme.is_frozen:
+        raise EvaluationError(
+            _("A round already uses this scheme, so its items cannot change. Copy it as a new version instead.")
+        )
+
+
+# --- Opening a round ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def open_evaluation(
+    scheme: Scheme, organization: Organization, user=None, *, self_assessment_ends_on: dt.date | None = None
+) -> Evaluation:
+    """Open a round: one assessment per active member (or branch) under ``organization``, automatic items scored."""
+    if not organization.is_within(scheme.organization):
+        raise EvaluationError(_("This scheme belongs to another organization."))
+    if scheme.subject == Subject.MEMBER and organization.kind not in (
+        Organization.Kind.BRANCH,
+        Organization.Kind.GENERAL_BRANCH,
+        Organization.Kind.COMMITTEE,
+    ):
+        raise EvaluationError(_("Members are evaluated by their branch or an organization above it."))
+    if Evaluation.objects.filter(scheme=scheme, organization=organization).exists():
+        raise EvaluationError(_("This scheme already has a round for this organization."))
+    evaluation = Evaluation.objects.create(
+        scheme=scheme,
+        organization=organization,
+        year=scheme.year,
+        self_assessment_ends_on=self_assessment_ends_on,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    constants = {
+        "e_": Value(evaluation.pk, output_field=IntegerField()),
+        "blank_": Value("", output_field=CharField()),
+        "json_": Value({}, output_field=JSONField()),
+        "zero_": Value(ZERO, output_field=DecimalField(max_digits=5, decimal_places=1)),
+        "none_": Value(0, output_field=IntegerField()),
+        "false_": Value(False, output_field=BooleanField()),
+    }
+    rest = ["blank_", "json_", "zero_", "zero_", "none_", "false_", "blank_"]
+    fields = ["self_summary", "section_points", "automatic_points", "total", "unscored", "vetoed", "rating"]
+    if scheme.subject == Subject.MEMBER:
+        subjects = (
+            Member.objects.active()
+            .in_subtree(organization)
+            .annotate(**constants)
+            .values_list("e_", "pk", "blank_", *rest)
+        )
+        fields = ["evaluation", "member", "branch_type", *fields]
+    else:
+        subjects = (
+            Organization.objects.subtree_of(organization)
+            .branches()
+            .annotate(**constants)
+            .values_list("e_", "pk", "branch_type", *rest)
+        )
+        fields = ["evaluation", "branch", "branch_type", *fields]
+    if not insert_from_select(Assessment, fields, subjects):
+        raise EvaluationError(_("There is nobody to evaluate under this organization."))
+    score_automatic(evaluation)
+    recompute_totals(evaluation)
+    _log(evaluation, user, ScoreChange.What.STAGE, new=evaluation.stage)
+    return evaluation
+
+
+# --- Scores ---------------------------------------------------------------------------------
+
+
+def parse_points(raw, item: Item) -> Decimal:
+    """Points typed by a person: a number from 0 to the item's points, in tenths."""
+    try:
+        points = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        raise EvaluationError(_("“%(value)s” is not a number of points.") % {"value": raw}) from None
+    if not points.is_finite() or points < 0 or points > item.points or points != points.quantize(Decimal("0.1")):
+        raise EvaluationError(
+            _("Points for “%(item)s” must be between 0 and %(max)s, in steps of 0.1.")
+            % {"item": item.title, "max": item.points}
+        )
+    return points
+
+
+@transaction.atomic
+def submit_self_assessment(assessment: Assessment, user, summary: str, claims: dict[int, tuple[str, str]]) -> None:
+    """自评: the member's (or branch's) own statement and points, item by item; may be sent again until review."""
+    if assessment.evaluation.stage != Evaluation.Stage.SELF_ASSESSMENT:
+        raise EvaluationError(_("Self-assessment is closed for this round."))
+    if not can_self_assess(user, assessment):
+        raise EvaluationError(_("You cannot assess this result."))
+    summary = summary.strip()
+    if not summary:
+        raise EvaluationError(_("Write a few lines about your year."))
+    items = {item.pk: item for item in _scored_items(assessment)}
+    parsed = {}
+    for item_id, (raw, note) in claims.items():
+        item = items.get(item_id)
+        if item is None:
+            raise EvaluationError(_("That item is not part of this assessment."))
+        if str(raw).strip() == "":
+            continue
+        parsed[item_id] = (parse_points(raw, item), note.strip())
+    existing = {s.item_id: s for s in ItemScore.objects.filter(assessment=assessment, item_id__in=parsed)}
+    now = timezone.now()
+    for item_id, (points, note) in parsed.items():
+        score = existing.get(item_id) or ItemScore(assessment=assessment, item_id=item_id)
+        score.self_points, score.self_note = points, note
+        score.save()
+    assessment.self_summary = summary
+    assessment.self_submitted_at = now
+    assessment.save(update_fields=["self_summary", "self_submitted_at"])
+    _log(assessment.evaluation, user, ScoreChange.What.SELF, assessment=assessment, new=str(len(parsed)))
+
+
+def _scored_items(assessment: Assessment):
+    """Items that apply to this assessment: its branch type's typed sections and the common ones."""
+    return Item.objects.filter(section__scheme_id=assessment.evaluation.scheme_id).filter(
+        Q(section__branch_type="") | Q(section__branch_type=assessment.branch_type)
+    )
+
+
+def _check_reviewing(assessment: Assessment, user) -> None:
+    evaluation = assessment.evaluation
+    if not can_review(user, evaluation):
+        raise EvaluationError(_("Only the organization's secretaries and the committee above score this round."))
+    if evaluation.stage not in (Evaluation.Stage.REVIEW, Evaluation.Stage.PUBLICITY):
+        raise EvaluationError(_("Scores are given during review, and changed during publicity after an objection."))
+
+
+@transaction.atomic
+def score_item(assessment: Assessment, item: Item, user, raw_points, note: str, files=()) -> ItemScore:
+    """A reviewer's points for a manual item, with a note and evidence files."""
+    _check_reviewing(assessment, user)
+    if item.is_automatic or item.section.is_list or not _scored_items(assessment).filter(pk=item.pk).exists():
+        raise EvaluationError(_("This item is not scored by hand."))
+    points = parse_points(raw_points, item)
+    note = note.strip()
+    if not note:
+        raise EvaluationError(_("Say why, in a note: every score is kept with its reason."))
+    score, _created = ItemScore.objects.select_for_update().get_or_create(assessment=assessment, item=item)
+    old = score.points
+    score.points, score.note, score.scored_by, score.scored_at = points, note, user, timezone.now()
+    score.save()
+    for upload in files:
+        Evidence.objects.create(score=score, file=upload, name=upload.name[:200], uploaded_by=user)
+    _log(
+        assessment.evaluation,
+        user,
+        ScoreChange.What.POINTS,
+        assessment=assessment,
+        item=item,
+        old="" if old is None else str(old),
+        new=str(points),
+        reason=note,
+    )
+    recompute_totals(assessment.evaluation, [assessment.pk])
+    return score
+
+
+@transaction.atomic
+def set_found(assessment: Assessment, item: Item, user, found: bool, reason: str, files=()) -> ItemScore:
+    """Mark a clear-to-zero or reverse situation as found (or not): always with a written reason."""
+    _check_reviewing(assessment, user)
+    if not item.section.is_list or item.section.scheme_id != assessment.evaluation.scheme_id:
+        raise EvaluationError(_("This item is not a clear-to-zero or reverse situation."))
+    reason = reason.strip()
+    if not reason:
+        raise EvaluationError(_("A clear-to-zero or reverse decision needs a written reason."))
+    score, _created = ItemScore.objects.select_for_update().get_or_create(assessment=assessment, item=item)
+    old = score.found
+    score.found, score.note, score.scored_by, score.scored_at = found, reason, user, timezone.now()
+    score.save()
+    for upload in files:
+        Evidence.objects.create(score=score, file=upload, name=upload.name[:200], uploaded_by=user)
+    _log(
+        assessment.evaluation,
+        user,
+        ScoreChange.What.FOUND,
+        assessment=assessment,
+        item=item,
+        old=_yes_no(old),
+        new=_yes_no(found),
+        reason=reason,
+    )
+    recompute_totals(assessment.evaluation, [assessment.pk])
+    return score
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+@transaction.atomic
+def score_item_for_rest(evaluation: Evaluation, item: Item, user, raw_points, note: str) -> int:
+    """Give every assessment not yet scored on ``item`` the same points: a branch scores 57 members at once."""
+    if not can_review(user, evaluation):
+        raise EvaluationError(_("Only the organization's secretaries and the committee above score this round."))
+    if evaluation.stage != Evaluation.Stage.REVIEW:
+        raise EvaluationError(_("Scores are given during review."))
+    if item.is_automatic or item.section.is_list or item.section.scheme_id != evaluation.scheme_id:
+        raise EvaluationError(_("This item is not scored by hand."))
+    points = parse_points(raw_points, item)
+    note = note.strip()
+    if not note:
+        raise EvaluationError(_("Say why, in a note: every score is kept with its reason."))
+    assessments = Assessment.objects.filter(evaluation=evaluation)
+    if item.section.branch_type:
+        assessments = assessments.filter(branch_type=item.section.branch_type)
+    todo = list(assessments.exclude(scores__item=item, scores__points__isnull=False).values_list("pk", flat=True))
+    now = timezone.now()
+    user_id = user.pk if getattr(user, "is_authenticated", False) else None
+    ItemScore.objects.bulk_create(
+        [
+            ItemScore(assessment_id=pk, item=item, points=points, note=note, scored_by_id=user_id, scored_at=now)
+            for pk in todo
+        ],
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["assessment", "item"],
+        update_fields=["points", "note", "scored_by", "scored_at"],
+    )
+    ScoreChange.objects.bulk_create(
+        [
+            ScoreChange(
+                evaluation=evaluation,
+                assessment_id=pk,
+                item=item,
+                user_id=user_id,
+                at=now,
+                what=ScoreChange.What.POINTS,
+                new=str(points),
+                reason=note,
+            )
+            for pk in todo
+        ],
+        batch_size=1000,
+    )
+    recompute_totals(evaluation, todo)
+    return len(todo)
+
+
+# --- Stages ---------------------------------------------------------------------------------
+
+STAGE_NOTICES = {
+    Evaluation.Stage.SELF_ASSESSMENT: gettext_lazy("Self-assessment for %(year)s is open"),
+    Evaluation.Stage.PUBLICITY: gettext_lazy("The %(year)s evaluation results are published"),
+    Evaluation.Stage.FINAL: gettext_lazy("Your %(year)s evaluation is final"),
+}
+
+
+@transaction.atomic
+def advance(evaluation: Evaluation, user, now: dt.datetime | None = None) -> Evaluation:
+    """Move the round to its next stage, if what the current stage asks for is done."""
+    now = now or timezone.now()
+    evaluation = Evaluation.objects.select_for_update().select_related("scheme", "organization").get(pk=evaluation.pk)
+    if not can_review(user, evaluation):
+        raise EvaluationError(_("Only the organization's secretaries and the committee above run this round."))
+    old = evaluation.stage
+    if old == Evaluation.Stage.SELF_ASSESSMENT:
+        evaluation.stage = Evaluation.Stage.REVIEW
+        evaluation.save(update_fields=["stage"])
+        score_automatic(evaluation)
+    elif old == Evaluation.Stage.REVIEW:
+        score_automatic(evaluation)
+        unscored = evaluation.assessments.filter(unscored__gt=0).count()
+        if unscored:
+            raise EvaluationError(
+                _("%(count)d results still have items nobody has scored. Score them before publishing.")
+                % {"count": unscored}
+            )
+        evaluation.stage = Evaluation.Stage.PUBLICITY
+        evaluation.publicity_starts_at = now
+        evaluation.publicity_ends_at = now + dt.timedelta(days=evaluation.scheme.publicity_days)
+        evaluation.save(update_fields=["stage", "publicity_starts_at", "publicity_ends_at"])
+    elif old == Evaluation.Stage.PUBLICITY:
+        if now < evaluation.publicity_ends_at:
+            raise EvaluationError(
+                _("Publicity runs until %(end)s; the results become final after it.")
+                % {"end": timezone.localtime(evaluation.publicity_ends_at).strftime("%Y-%m-%d %H:%M")}
+            )
+        if Objection.objects.filter(assessment__evaluation=evaluation, status=Objection.Status.OPEN).exists():
+            raise EvaluationError(_("Answer every open objection before the results become final."))
+        evaluation.stage = Evaluation.Stage.FINAL
+        evaluation.finalized_at = now
+        evaluation.save(update_fields=["stage", "finalized_at"])
+    else:
+        raise EvaluationError(_("This round is already final."))
+    _log(evaluation, user, ScoreChange.What.STAGE, old=old, new=evaluation.stage)
+    _announce(evaluation)
+    return evaluation
+
+
+def notice_for(evaluation: Evaluation) -> Notice | None:
+    title = STAGE_NOTICES.get(evaluation.stage)
+    if title is None:
+        return None
+    return Notice(kind="evaluation", title=str(title % {"year": evaluation.year}), url=reverse("evaluations:mine"))
+
+
+def _announce(evaluation: Evaluation) -> None:
+    """Tell the people evaluated; keys make a repeated stage change send nothing twice."""
+    notice = notice_for(evaluation)
+    if notice is None:
+        return
+    key = f"evaluation:{evaluation.pk}:{evaluation.stage}:"
+    if evaluation.scheme.subject == Subject.MEMBER:
+        ids = evaluation.assessments.filter(member__user__isnull=False).values_list("member_id", flat=True)
+        transaction.on_commit(lambda: notify_members(list(ids), notice, key + "{member}"))
+    else:
+        from branches.models import Role
+
+        paths = Organization.objects.filter(assessments__evaluation=evaluation).values_list("path", flat=True)
+        branch_paths = list(paths)
+        users = Role.objects.filter(organization__path__in=branch_paths).values_list("user_id", flat=True).distinct()
+        transaction.on_commit(lambda: notify_users(list(users), notice, key + "{user}"))
+
+
+# --- Objections -----------------------------------------------------------------------------
+
+
+def publicity_open(evaluation: Evaluation, now: dt.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return (
+        evaluation.stage == Evaluation.Stage.PUBLICITY
+        and evaluation.publicity_ends_at is not None
+        and now < evaluation.publicity_ends_at
+    )
+
+
+def can_see_publicity(member: Member | None, evaluation: Evaluation) -> bool:
+    return (
+        member is not None
+        and member.state == Member.State.ACTIVE
+        and evaluation.stage in (Evaluation.Stage.PUBLICITY, Evaluation.Stage.FINAL)
+        and member.organization.is_within(evaluation.organization)
+    )
+
+
+@transaction.atomic
+def raise_objection(assessment: Assessment, member: Member, text: str, now: dt.datetime | None = None) -> Objection:
+    evaluation = assessment.evaluation
+    if not can_see_publicity(member, evaluation):
+        raise Http404("No such assessment")
+    if not publicity_open(evaluation, now):
+        raise EvaluationError(_("Objections are taken only while the results are published."))
+    text = text.strip()
+    if not text:
+        raise EvaluationError(_("Write what you object to and why."))
+    if Objection.objects.filter(assessment=assessment, raised_by=member, status=Objection.Status.OPEN).exists():
+        raise EvaluationError(_("You already have an open objection to this result; wait for its answer."))
+    objection = Objection.objects.create(
+        assessment=assessment, raised_by=member, text=text, raised_at=now or timezone.now()
+    )
+    _log(evaluation, None, ScoreChange.What.OBJECTION, assessment=assessment, new=Objection.Status.OPEN, reason=text)
+    return objection
+
+
+@transaction.atomic
+def resolve_objection(objection: Objection, user, upheld: bool, reply: str) -> Objection:
+    evaluation = objection.assessment.evaluation
+    if not can_review(user, evaluation):
+        raise EvaluationError(_("Only the organization's secretaries and the committee above answer objections."))
+    if objection.status != Objection.Status.OPEN:
+        raise EvaluationError(_("This objection has been answered already."))
+    if evaluation.stage != Evaluation.Stage.PUBLICITY:
+        raise EvaluationError(_("Objections are answered while the results are published."))
+    reply = reply.strip()
+    if not reply:
+        raise EvaluationError(_("Write the answer the member will read."))
+    objection.status = Objection.Status.UPHELD if upheld else Objection.Status.DISMISSED
+    objection.reply, objection.resolved_by, objection.resolved_at = reply, user, timezone.now()
+    objection.save(update_fields=["status", "reply", "resolved_by", "resolved_at"])
+    _log(
+        evaluation,
+        user,
+        ScoreChange.What.OBJECTION,
+        assessment=objection.assessment,
+        old=Objection.Status.OPEN,
+        new=objection.status,
+        reason=reply,
+    )
+    return objection
+
+
+def _log(evaluation: Evaluation, user, what: str, *, assessment=None, item=None, old="", new="", reason="") -> None:
+    ScoreChange.objects.create(
+        evaluation=evaluation,
+        assessment=assessment,
+        item=item,
+        user=user if getattr(user, "is_authenticated", False) else None,
+        at=timezone.now(),
+        what=what,
+        old=old,
+        new=new,
+        reason=reason,
+    )
