@@ -8,7 +8,9 @@ changing nothing. Every change to a score is logged in ``ScoreChange``.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
 
 from django.db import transaction
 from django.db.models import BooleanField, CharField, DecimalField, IntegerField, JSONField, Max, Q, Value
@@ -322,8 +324,7 @@ def score_item(assessment: Assessment, item: Item, user, raw_points, note: str, 
     old = score.points
     score.points, score.note, score.scored_by, score.scored_at = points, note, user, timezone.now()
     score.save()
-    for upload in files:
-        Evidence.objects.create(score=score, file=upload, name=upload.name[:200], uploaded_by=user)
+    _attach(score, files, user)
     _log(
         assessment.evaluation,
         user,
@@ -351,8 +352,7 @@ def set_found(assessment: Assessment, item: Item, user, found: bool, reason: str
     old = score.found
     score.found, score.note, score.scored_by, score.scored_at = found, reason, user, timezone.now()
     score.save()
-    for upload in files:
-        Evidence.objects.create(score=score, file=upload, name=upload.name[:200], uploaded_by=user)
+    _attach(score, files, user)
     _log(
         assessment.evaluation,
         user,
@@ -365,6 +365,14 @@ def set_found(assessment: Assessment, item: Item, user, found: bool, reason: str
     )
     recompute_totals(assessment.evaluation, [assessment.pk])
     return score
+
+
+def _attach(score: ItemScore, files, user) -> None:
+    for upload in files:
+        # The stored name is random: the one typed on the phone may say who it is about.
+        name = upload.name[:200]
+        upload.name = f"{uuid.uuid4().hex}{PurePath(name).suffix.lower()}"
+        Evidence.objects.create(score=score, file=upload, name=name, uploaded_by=user)
 
 
 def _yes_no(value: bool) -> str:
