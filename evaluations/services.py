@@ -395,7 +395,10 @@ def score_item_for_rest(evaluation: Evaluation, item: Item, user, raw_points, no
     assessments = Assessment.objects.filter(evaluation=evaluation)
     if item.section.branch_type:
         assessments = assessments.filter(branch_type=item.section.branch_type)
-    todo = list(assessments.exclude(scores__item=item, scores__points__isnull=False).values_list("pk", flat=True))
+    # One subquery, so both conditions hold on the same score row: a member's
+    # self-assessed points on this item (points still empty) leave them to do.
+    scored = ItemScore.objects.filter(item=item, points__isnull=False).values("assessment_id")
+    todo = list(assessments.exclude(pk__in=scored).values_list("pk", flat=True))
     now = timezone.now()
     user_id = user.pk if getattr(user, "is_authenticated", False) else None
     ItemScore.objects.bulk_create(

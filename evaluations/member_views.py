@@ -1,0 +1,323 @@
+"""A member's side of the annual evaluation: my results, my self-assessment, publicity and objections.
+
+Scores stay private: a member sees only their own result (or, for a
+secretary, their branch's), and only once it is published. The publicity
+page names people by rating, never by score or rank.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from activities.report_forms import ATTACHMENT_CONTENT_TYPES
+from branches.files import private_file_response
+from branches.models import Role
+from members.models import Member
+
+from . import services
+from .member_forms import ObjectionForm, SelfAssessmentForm
+from .models import Assessment, Evaluation, Evidence, Item, ItemScore, Objection, Rating, Section, Subject
+from .rules import RULES
+from .scoring import section_points
+
+PUBLISHED = (Evaluation.Stage.PUBLICITY, Evaluation.Stage.FINAL)
+
+
+def is_published(evaluation: Evaluation) -> bool:
+    return evaluation.stage in PUBLISHED
+
+
+def own_member(user) -> Member | None:
+    """The logged-in person's roster entry, or None for a login without one."""
+    return Member.objects.select_related("organization").filter(user_id=user.pk).first()
+
+
+def is_listed(assessment: Assessment) -> bool:
+    """Does the publicity page name this result? Branches always; members unless simply "qualified"."""
+    return assessment.branch_id is not None or assessment.rating != Rating.QUALIFIED
+
+
+# --- My results ---------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def mine(request):
+    member = own_member(request.user)
+    results = Assessment.objects.select_related("evaluation__scheme", "evaluation__organization").order_by(
+        "-evaluation__year", "-evaluation__created_at", "-pk"
+    )
+    mine = list(results.filter(member=member)) if member else []
+    # A branch's own result is filled in by its secretaries.
+    branches = list(
+        results.filter(
+            branch_id__in=Role.objects.filter(user_id=request.user.pk).values("organization_id")
+        ).select_related("branch")
+    )
+    rounds = []
+    if member is not None and member.state == Member.State.ACTIVE:
+        branch = member.organization
+        rounds = list(
+            Evaluation.objects.filter(stage__in=PUBLISHED, organization_id__in=[*branch.ancestor_ids(), branch.pk])
+            .select_related("scheme", "organization")
+            .order_by("-year", "-publicity_starts_at", "-pk")[:10]
+        )
+    return render(
+        request,
+        "evaluations/member/mine.html",
+        {"member": member, "results": mine, "branch_results": branches, "rounds": rounds},
+    )
+
+
+# --- One result, item by item, and the self-assessment ------------------------------------
+
+
+def _sections(assessment: Assessment, published: bool) -> tuple[list[dict], list[dict]]:
+    """The sections that apply to this result, each item with its score; and the situations found."""
+    evaluation = assessment.evaluation
+    sections = (
+        Section.objects.filter(scheme_id=evaluation.scheme_id)
+        .filter(Q(branch_type="") | Q(branch_type=assessment.branch_type))
+        .prefetch_related("items")
+    )
+    scores = {
+        score.item_id: score for score in ItemScore.objects.filter(assessment=assessment).prefetch_related("evidence")
+    }
+    earned = section_points(assessment) if published else {}
+    blocks, found = [], []
+    for section in sections:
+        rows = []
+        for item in section.items.all():
+            score = scores.get(item.pk)
+            rule = RULES.get(item.method) if item.is_automatic else None
+            rows.append(
+                {
+                    "item": item,
+                    "score": score,
+                    "rule": rule,
+                    "evidence_sentence": rule.describe(score.facts) if rule and score else "",
+                    "claimable": _claimable(section, item),
+                }
+            )
+            if published and section.is_list and score is not None and score.found:
+                found.append({"section": section, "item": item, "reason": score.note})
+        blocks.append({"section": section, "rows": rows, "earned": earned.get(section.pk)})
+    return blocks, found
+
+
+def _claimable(section: Section, item: Item) -> bool:
+    """Items a member may put their own points against: scored by hand, with points, not a list situation."""
+    return not item.is_automatic and item.points > 0 and not section.is_list
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def assessment(request, pk: int):
+    assessment = services.get_own_assessment(request.user, pk)
+    evaluation = assessment.evaluation
+    published = is_published(evaluation)
+    blocks, found = _sections(assessment, published)
+    scores = {row["item"].pk: row["score"] for block in blocks for row in block["rows"] if row["score"]}
+    claimable = [row["item"] for block in blocks for row in block["rows"] if row["claimable"]]
+    deducting = {
+        row["item"].pk for block in blocks if block["section"].kind == Section.Kind.DEDUCTION for row in block["rows"]
+    }
+    form = None
+    status = 200
+    if request.method == "POST":
+        if evaluation.stage != Evaluation.Stage.SELF_ASSESSMENT:
+            messages.error(request, _("Self-assessment is closed for this round."))
+            return redirect("evaluations:assessment", pk=assessment.pk)
+        form = SelfAssessmentForm(claimable, request.POST, deducting=deducting)
+        if form.is_valid():
+            try:
+                services.submit_self_assessment(assessment, request.user, form.cleaned_data["summary"], form.claims())
+            except services.EvaluationError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Your self-assessment is saved. You may change it until review starts."))
+                return redirect("evaluations:assessment", pk=assessment.pk)
+        status = 400
+    elif evaluation.stage == Evaluation.Stage.SELF_ASSESSMENT:
+        form = SelfAssessmentForm(
+            claimable, initial={"summary": assessment.self_summary}, scores=scores, deducting=deducting
+        )
+    member = own_member(request.user)
+    objections = (
+        list(Objection.objects.filter(assessment=assessment, raised_by=member).select_related("resolved_by"))
+        if member
+        else []
+    )
+    objection_form = None
+    if member is not None and services.publicity_open(evaluation) and services.can_see_publicity(member, evaluation):
+        objection_form = ObjectionForm()
+    vetoed = [f for f in found if f["section"].kind == Section.Kind.VETO]
+    reversed_ = [f for f in found if f["section"].kind == Section.Kind.REVERSE]
+    return render(
+        request,
+        "evaluations/member/assessment.html",
+        {
+            "assessment": assessment,
+            "evaluation": evaluation,
+            "published": published,
+            "sections": blocks,
+            "vetoed": vetoed,
+            "reversals": reversed_,
+            "form": form,
+            "objections": objections,
+            "objection_form": objection_form,
+            "publicity_open": services.publicity_open(evaluation),
+        },
+        status=status,
+    )
+
+
+# --- Objections -----------------------------------------------------------------------------
+
+
+def _objection_target(request, pk: int) -> tuple[Assessment, Member, bool]:
+    """The result a member may object to: their own, or one the publicity page names; else 404."""
+    member = own_member(request.user)
+    assessment = (
+        Assessment.objects.select_related("evaluation__scheme", "evaluation__organization", "member", "branch")
+        .filter(pk=pk)
+        .first()
+    )
+    if member is None or assessment is None or not services.can_see_publicity(member, assessment.evaluation):
+        raise Http404("No such assessment")
+    own = services.can_self_assess(request.user, assessment)
+    if not own and not is_listed(assessment):
+        raise Http404("No such assessment")
+    return assessment, member, own
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def object_to(request, pk: int):
+    assessment, member, own = _objection_target(request, pk)
+    evaluation = assessment.evaluation
+    form = ObjectionForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.raise_objection(assessment, member, form.cleaned_data["text"])
+            except services.EvaluationError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request, _("Your objection is sent. The secretary answers it before the results become final.")
+                )
+                if own:
+                    return redirect("evaluations:assessment", pk=assessment.pk)
+                return redirect("evaluations:publicity", pk=evaluation.pk)
+        status = 400
+    return render(
+        request,
+        "evaluations/member/object.html",
+        {
+            "assessment": assessment,
+            "evaluation": evaluation,
+            "own": own,
+            "form": form,
+            "publicity_open": services.publicity_open(evaluation),
+        },
+        status=status,
+    )
+
+
+# --- Publicity (公示) -----------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def publicity(request, pk: int):
+    """Names grouped by rating, in roster order: no scores, no ranking."""
+    evaluation = Evaluation.objects.select_related("scheme", "organization").filter(pk=pk).first()
+    member = own_member(request.user)
+    if evaluation is None or not services.can_see_publicity(member, evaluation):
+        raise Http404("No such evaluation")
+    results = Assessment.objects.filter(evaluation=evaluation)
+    counts = dict(results.values_list("rating").annotate(n=Count("pk")).order_by())
+    by_branch = evaluation.scheme.subject == Subject.BRANCH
+    if by_branch:
+        listed = results.order_by("branch__path", "pk").values_list(
+            "pk", "rating", "branch__name", "branch__parent__name"
+        )
+    else:
+        listed = (
+            results.exclude(rating=Rating.QUALIFIED)
+            .order_by("member__organization__path", "member__name", "pk")
+            .values_list("pk", "rating", "member__name", "member__organization__name")
+        )
+    names: dict[str, list[dict]] = {}
+    for result_pk, rating, name, where in listed:
+        names.setdefault(rating, []).append({"pk": result_pk, "name": name, "where": where})
+    order = [rating for rating, _lowest in evaluation.scheme.ratings]
+    order += sorted(rating for rating in counts if rating not in order)
+    labels = dict(Rating.choices)
+    groups = [
+        {
+            "rating": rating,
+            "label": labels.get(rating) or _("No rating"),
+            "count": counts.get(rating, 0),
+            # Members simply "qualified" are counted, not named.
+            "names": None if not by_branch and rating == Rating.QUALIFIED else names.get(rating, []),
+        }
+        for rating in order
+    ]
+    return render(
+        request,
+        "evaluations/member/publicity.html",
+        {
+            "evaluation": evaluation,
+            "groups": groups,
+            "total": sum(counts.values()),
+            "by_branch": by_branch,
+            "show_where": evaluation.organization.kind != evaluation.organization.Kind.BRANCH,
+            "publicity_open": services.publicity_open(evaluation),
+        },
+    )
+
+
+# --- Evidence files -------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def evidence(request, pk: int):
+    """A reviewer's evidence file: for the reviewers, and for the person assessed once it is published."""
+    evidence = (
+        Evidence.objects.select_related(
+            "score__assessment__evaluation__scheme",
+            "score__assessment__evaluation__organization",
+            "score__assessment__member",
+            "score__assessment__branch",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if evidence is None:
+        raise Http404("No such file")
+    assessment = evidence.score.assessment
+    evaluation = assessment.evaluation
+    allowed = services.can_review(request.user, evaluation) or (
+        is_published(evaluation) and services.can_self_assess(request.user, assessment)
+    )
+    if not allowed:
+        raise Http404("No such file")
+    extension = PurePath(evidence.file.name).suffix.lower()
+    return private_file_response(
+        evidence.file,
+        as_attachment=True,
+        filename=evidence.name or f"evidence-{evidence.pk}{extension}",
+        content_type=ATTACHMENT_CONTENT_TYPES.get(extension, "application/octet-stream"),
+    )
