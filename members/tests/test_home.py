@@ -78,8 +78,9 @@ def test_home_query_count_does_not_grow_with_the_roster(
     assert secretary_member.user == secretary
     client.force_login(secretary)
     # session, user, member, role paths, organizations, two grouped counts,
-    # "due this month" (activity, unread material, last report), navigation
-    with django_assert_max_num_queries(11):
+    # "due this month" (activity, unread material, last report), the
+    # evaluation notice, navigation
+    with django_assert_max_num_queries(12):
         assert client.get(reverse("home")).status_code == 200
 
 
@@ -98,8 +99,9 @@ def test_home_query_count_does_not_grow_with_a_members_history(
         Report.objects.create(member=member, title=f"汇报{n}", body="正文")
         notify_members([member.pk], Notice(kind="t", title="通知"), key=f"t:{n}:{{member}}")
     client.force_login(member.user)
-    # session, user, member, role paths, "due this month" (three), navigation
-    with django_assert_max_num_queries(8):
+    # session, user, member, role paths, "due this month" (three), the
+    # evaluation notice, navigation
+    with django_assert_max_num_queries(9):
         assert client.get(reverse("home")).status_code == 200
 
 
