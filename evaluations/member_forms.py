@@ -52,7 +52,8 @@ class SelfAssessmentForm(forms.Form):
                 required=False,
                 max_length=2000,
                 initial=score.self_note if score else "",
-                widget=forms.Textarea(attrs={"rows": 2}),
+                # One line: twenty-odd items of two textareas each make a very long page on a phone.
+                widget=forms.TextInput(),
             )
 
     def clean(self):
