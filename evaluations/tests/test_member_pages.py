@@ -675,7 +675,7 @@ def test_a_member_self_assesses_and_reads_the_published_result_on_a_phone(phone,
     check_page(phone, "member-evaluation-self-assessment")
     phone.fill("textarea[name=summary]", "全年按时参加活动，完成了运输任务。")
     phone.fill(f"input[name=points_{role.pk}]", "45.5")
-    phone.fill(f"textarea[name=note_{role.pk}]", "带头完成任务")
+    phone.fill(f"input[name=note_{role.pk}]", "带头完成任务")
     phone.locator("#self-assessment button[type=submit]").click()
     phone.wait_for_load_state("networkidle")
     score = ItemScore.objects.get(assessment__member=member, item=role)
