@@ -255,12 +255,14 @@ class Trend:
 
 
 def trend(user) -> dict:
-    """Each branch's total per year, over every year with a branch round the user can review.
+    """Each branch's final total per year, over every year with a final branch round the user can review.
 
+    Rounds still under way stay out: a half-scored year would read as a fall.
     A branch evaluated twice in one year (two rounds) shows the later round's total.
     """
+    final = branch_rounds(user).filter(stage=Evaluation.Stage.FINAL)
     rows = (
-        Assessment.objects.filter(evaluation__in=branch_rounds(user).values("pk"), branch__isnull=False)
+        Assessment.objects.filter(evaluation__in=final.values("pk"), branch__isnull=False)
         .order_by("evaluation__year", "evaluation__created_at", "evaluation_id")
         .values_list("branch_id", "branch__name", "branch__path", "evaluation__year", "total")
     )

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 
 from branches.tests.factories import GroupFactory, OrganizationFactory
 from evaluations import services
-from evaluations.models import Assessment
+from evaluations.models import Assessment, Evaluation
 from members.tests.factories import MemberFactory
 
 from .conftest import YEAR, build_branch_scheme
@@ -166,6 +166,7 @@ def test_chart_defaults_to_the_latest_year_and_picks_another(
 def test_trend_shows_each_branchs_total_per_year(committee_client, committee, committee_secretary, branch_round):
     old = services.open_evaluation(build_branch_scheme(committee, YEAR - 1), committee, committee_secretary)
     score_branches(old, committee_secretary, {"team": ("40", "20"), "village": ("50", "40")})
+    Evaluation.objects.filter(pk__in=[old.pk, branch_round.pk]).update(stage=Evaluation.Stage.FINAL)
 
     page = committee_client.get(reverse("evaluations:branch_chart")).content.decode()
 
@@ -181,6 +182,18 @@ def test_trend_shows_each_branchs_total_per_year(committee_client, committee, co
     assert f"<title>{YEAR - 1}: 60.0</title>" in team
     ys = [float(y) for y in re.findall(r'<circle cx="[\d.]+" cy="([\d.]+)"', village)]
     assert ys[0] < ys[1]  # 90 is drawn higher than 42.5
+
+
+def test_trend_leaves_out_rounds_still_under_way(committee_client, committee, committee_secretary, branch_round):
+    old = services.open_evaluation(build_branch_scheme(committee, YEAR - 1), committee, committee_secretary)
+    score_branches(old, committee_secretary, {"team": ("40", "20"), "village": ("50", "40")})
+    Evaluation.objects.filter(pk=old.pk).update(stage=Evaluation.Stage.FINAL)
+
+    page = committee_client.get(reverse("evaluations:branch_chart")).content.decode()
+
+    trend = section_of(page, 'id="trend"')
+    assert f"{YEAR - 1}: 60.0" in trend
+    assert f"{YEAR}:" not in trend  # this year's round is not final: a half-scored year is no fall
 
 
 def test_chart_needs_a_role_and_shows_only_the_users_rounds(client, member, secretary, branch_round):
