@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -106,15 +106,49 @@ def recompute_totals(evaluation: Evaluation, assessment_ids: list[int] | None = 
             .order_by()
         ):
             sums[assessment_id][section_id] = (points or ZERO, automatic or ZERO, found, manual_scored)
-        changed = []
-        for pk, branch_type in chunk:
-            result = _totals(scheme, sections, basic_manual, sums.get(pk, {}), branch_type)
-            changed.append(Assessment(pk=pk, **result))
-        Assessment.objects.bulk_update(
-            changed,
-            ["section_points", "automatic_points", "total", "unscored", "vetoed", "rating"],
-            batch_size=1000,
-        )
+        changed = [
+            (pk, _totals(scheme, sections, basic_manual, sums.get(pk, {}), branch_type)) for pk, branch_type in chunk
+        ]
+        for batch in _chunks(changed, 1000):
+            _update_totals(batch)
+
+
+TOTAL_FIELDS = ["section_points", "automatic_points", "total", "unscored", "vetoed", "rating"]
+
+
+def _update_totals(rows: list[tuple[int, dict]]) -> None:
+    """Write the totals of a batch of assessments with one ``UPDATE … FROM (VALUES …)``.
+
+    ``bulk_update`` builds a CASE expression per row and field, which costs
+    Django about a millisecond per assessment: minutes for a province, where
+    the database's own work is seconds.
+    """
+    if connection.vendor not in ("postgresql", "sqlite"):
+        Assessment.objects.bulk_update([Assessment(pk=pk, **result) for pk, result in rows], TOTAL_FIELDS)
+        return
+    meta = Assessment._meta
+    fields = [meta.pk, *(meta.get_field(name) for name in TOTAL_FIELDS)]
+    quote = connection.ops.quote_name
+
+    def column(n: int, field) -> str:
+        # VALUES columns are column1, column2, … on both; PostgreSQL needs their types.
+        if connection.vendor == "postgresql":
+            return f"CAST(v.column{n} AS {field.db_type(connection)})"
+        return f"v.column{n}"
+
+    table = quote(meta.db_table)
+    assignments = ", ".join(f"{quote(f.column)} = {column(n, f)}" for n, f in enumerate(fields, 1) if n > 1)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = []
+    for pk, result in rows:
+        params.append(pk)
+        params.extend(f.get_db_prep_save(result[f.name], connection) for f in fields[1:])
+    values = ", ".join([row] * len(rows))
+    where = f"{table}.{quote(meta.pk.column)} = {column(1, meta.pk)}"
+    # Only quoted names from the model go into the text; every value is a parameter.
+    sql = f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v WHERE {where}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _totals(scheme, sections: list[Section], basic_manual: dict[int, int], sums: dict, branch_type: str) -> dict:
