@@ -9,6 +9,7 @@ scoring twice writes the same rows (an upsert on the item-score key).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from decimal import Decimal
 
@@ -57,24 +58,63 @@ def score_automatic(evaluation: Evaluation, today: dt.date | None = None) -> int
             for subject_id, assessment_id in chunk:
                 measure = measures.get(subject_id)
                 facts = measure.facts if measure else {"done": 0, "due": 0}
+                facts_json = json.dumps(facts, sort_keys=True)
                 for item in items:
                     points = measure.points(item.points) if measure else item.points
-                    rows.append(
-                        ItemScore(assessment_id=assessment_id, item=item, points=points, facts=facts, scored_at=now)
-                    )
+                    rows.append((assessment_id, item.pk, points, facts_json))
         with transaction.atomic():
-            ItemScore.objects.bulk_create(
-                rows,
-                batch_size=1000,
-                update_conflicts=True,
-                unique_fields=["assessment", "item"],
-                update_fields=["points", "facts", "scored_at"],
-            )
+            for batch in _chunks(rows, 1000):
+                _upsert_scores(batch, now)
             recompute_totals(evaluation, [pk for _subject, pk in chunk])
         written += len(rows)
     Evaluation.objects.filter(pk=evaluation.pk).update(scored_at=now)
     evaluation.scored_at = now
     return written
+
+
+def _upsert_scores(rows: list[tuple[int, int, Decimal, str]], now: dt.datetime) -> None:
+    """Insert or refresh automatic scores with one ``INSERT … ON CONFLICT DO UPDATE`` per batch.
+
+    ``bulk_create(update_conflicts=True)`` builds a model instance per row and,
+    on SQLite, splits a batch into statements of 99 rows: about half of the
+    time it takes to score a province's 400,000 automatic items.
+    """
+    if connection.vendor not in ("postgresql", "sqlite"):
+        ItemScore.objects.bulk_create(
+            [
+                ItemScore(assessment_id=a, item_id=i, points=p, facts=json.loads(f), scored_at=now)
+                for a, i, p, f in rows
+            ],
+            update_conflicts=True,
+            unique_fields=["assessment", "item"],
+            update_fields=["points", "facts", "scored_at"],
+        )
+        return
+    ops = connection.ops
+    meta = ItemScore._meta
+    column = {
+        name: ops.quote_name(meta.get_field(name).column)
+        for name in ("assessment", "item", "points", "facts", "scored_at", "self_note", "found", "note")
+    }
+    facts = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    found = "false" if connection.vendor == "postgresql" else "0"
+    # Columns without a database default get their model default in the row itself.
+    row = f"(%s, %s, %s, {facts}, %s, '', {found}, '')"
+    scored_at = ops.adapt_datetimefield_value(now)
+    params: list = []
+    for assessment_id, item_id, points, facts_json in rows:
+        params += [assessment_id, item_id, ops.adapt_decimalfield_value(points, 5, 1), facts_json, scored_at]
+    names = ", ".join(
+        column[n] for n in ("assessment", "item", "points", "facts", "scored_at", "self_note", "found", "note")
+    )
+    updates = ", ".join(f"{column[n]} = excluded.{column[n]}" for n in ("points", "facts", "scored_at"))
+    # Identifiers come from the model's meta; every value is a parameter.
+    sql = (
+        f"INSERT INTO {ops.quote_name(meta.db_table)} ({names}) VALUES {', '.join([row] * len(rows))} "  # noqa: S608
+        f"ON CONFLICT ({column['assessment']}, {column['item']}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def recompute_totals(evaluation: Evaluation, assessment_ids: list[int] | None = None) -> None:

@@ -241,8 +241,8 @@ def open_evaluation(
         fields = ["evaluation", "branch", "branch_type", *fields]
     if not insert_from_select(Assessment, fields, subjects):
         raise EvaluationError(_("There is nobody to evaluate under this organization."))
+    # Totals too: every assessment is in a chunk that score_automatic writes.
     score_automatic(evaluation)
-    recompute_totals(evaluation)
     _log(evaluation, user, ScoreChange.What.STAGE, new=evaluation.stage)
     return evaluation
 
