@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.bulk import insert_from_select
-from branches.models import Organization
+from branches.models import Organization, Role
 from branches.services import can_manage, managed_organizations
 from members.models import Member
 from notifications.services import Notice, notify_members, notify_users
@@ -499,8 +499,6 @@ def _announce(evaluation: Evaluation) -> None:
         ids = evaluation.assessments.filter(member__user__isnull=False).values_list("member_id", flat=True)
         transaction.on_commit(lambda: notify_members(list(ids), notice, key + "{member}"))
     else:
-        from branches.models import Role
-
         paths = Organization.objects.filter(assessments__evaluation=evaluation).values_list("path", flat=True)
         branch_paths = list(paths)
         users = Role.objects.filter(organization__path__in=branch_paths).values_list("user_id", flat=True).distinct()
@@ -544,7 +542,26 @@ def raise_objection(assessment: Assessment, member: Member, text: str, now: dt.d
         assessment=assessment, raised_by=member, text=text, raised_at=now or timezone.now()
     )
     _log(evaluation, None, ScoreChange.What.OBJECTION, assessment=assessment, new=Objection.Status.OPEN, reason=text)
+    _tell_reviewers(objection)
     return objection
+
+
+def _tell_reviewers(objection: Objection) -> None:
+    """The secretaries of the round's organization and above hear of a new objection at once."""
+    evaluation = objection.assessment.evaluation
+    organization = evaluation.organization
+    reviewers = list(
+        Role.objects.filter(organization_id__in=[*organization.ancestor_ids(), organization.pk])
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    notice = Notice(
+        kind="evaluation",
+        title=_("New objection in the %(year)s evaluation") % {"year": evaluation.year},
+        body=objection.text[:200],
+        url=reverse("evaluations:objections", args=[evaluation.pk]),
+    )
+    transaction.on_commit(lambda: notify_users(reviewers, notice, f"objection:{objection.pk}:{{user}}"))
 
 
 @transaction.atomic

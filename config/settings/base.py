@@ -239,6 +239,13 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["visits"],
         "options": {"expires": 3600},
     },
+    # Self-assessment deadlines: members who have not sent theirs hear of it once, in the last days.
+    "evaluation_deadlines": {
+        "task": "branches.tasks.run_sweep",
+        "schedule": crontab(minute=45, hour="7"),
+        "args": ["evaluation_deadlines"],
+        "options": {"expires": 3600},
+    },
     # SMS, email and WeCom deliveries whose due time has come (quiet hours, retries).
     "deliver": {
         "task": "branches.tasks.run_sweep",

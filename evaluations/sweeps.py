@@ -1,0 +1,48 @@
+"""The evaluation's one periodic job: remind members who have not self-assessed before the deadline."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from branches.sweeps import register
+from members.models import Member
+from notifications.services import Notice, notify_members
+
+from .models import Evaluation, Subject
+
+REMIND_DAYS_BEFORE = 3
+
+
+@register("evaluation_deadlines")
+def remind_self_assessment(today: dt.date) -> dict[str, int]:
+    """Tell members who have not sent their self-assessment, once, in the last days before it closes.
+
+    The key holds the deadline, so the reminder goes once per round and date
+    whichever morning of the window the sweep first runs (a beat down for a
+    day still reminds); a deadline moved later reminds again.
+    """
+    rounds = Evaluation.objects.filter(
+        stage=Evaluation.Stage.SELF_ASSESSMENT,
+        scheme__subject=Subject.MEMBER,
+        self_assessment_ends_on__gte=today,
+        self_assessment_ends_on__lte=today + dt.timedelta(days=REMIND_DAYS_BEFORE),
+    )
+    sent = 0
+    for evaluation in rounds:
+        ids = list(
+            evaluation.assessments.filter(
+                self_submitted_at__isnull=True, member__user__isnull=False, member__state=Member.State.ACTIVE
+            ).values_list("member_id", flat=True)
+        )
+        notice = Notice(
+            kind="evaluation",
+            title=_("Self-assessment for %(year)s closes on %(date)s")
+            % {"year": evaluation.year, "date": evaluation.self_assessment_ends_on.isoformat()},
+            url=reverse("evaluations:mine"),
+        )
+        key = f"evaluation:{evaluation.pk}:deadline:{evaluation.self_assessment_ends_on.isoformat()}:{{member}}"
+        sent += notify_members(ids, notice, key)
+    return {"rounds": len(rounds), "members": sent}
