@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db import connection
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -208,10 +209,29 @@ def study(ids: list[int], period: Period) -> dict[int, Measure]:
     return _study_counts("member_id", ids, period)
 
 
+def _month_of(when: str, period: Period):
+    """The month (Asia/Shanghai) of a timestamp of the year.
+
+    SQLite converts a time zone in Python, row by row, which made ExtractMonth
+    most of a province's contact rule there (52 s to open a 100,000-member
+    round, 33 s with comparisons); PostgreSQL does it natively and is slower
+    with eleven comparisons (81 s against 95 s), so each gets its own.
+    """
+    if connection.vendor != "sqlite":
+        return ExtractMonth(when)
+    zone = timezone.get_default_timezone()
+    firsts = [dt.datetime(period.year, month + 1, 1, tzinfo=zone) for month in range(1, 12)]
+    return Case(
+        *(When(**{f"{when}__lt": first}, then=Value(month)) for month, first in enumerate(firsts, start=1)),
+        default=Value(12),
+        output_field=IntegerField(),
+    )
+
+
 def _months_with(model, when: str, ids: list[int], period: Period) -> set[tuple[int, int]]:
     rows = (
         model.objects.filter(member_id__in=ids, **{f"{when}__gte": period.start, f"{when}__lt": period.end})
-        .annotate(month=ExtractMonth(when))
+        .annotate(month=_month_of(when, period))
         .values_list("member_id", "month")
         .distinct()
         .order_by()
