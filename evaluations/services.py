@@ -47,6 +47,11 @@ class EvaluationError(Exception):
     """A step that is not allowed now; the message is for the user."""
 
 
+def _actor(user):
+    """The user to record as having done something; None for a command or a sweep."""
+    return user if getattr(user, "is_authenticated", False) else None
+
+
 # --- Permission -----------------------------------------------------------------------------
 
 
@@ -74,27 +79,24 @@ def get_reviewable_evaluation(user, pk: int) -> Evaluation:
     return evaluation
 
 
-def get_reviewable_assessment(user, pk: int) -> Assessment:
+def _assessment_or_404(pk: int, allowed) -> Assessment:
     assessment = (
         Assessment.objects.select_related("evaluation__scheme", "evaluation__organization", "member", "branch")
         .filter(pk=pk)
         .first()
     )
-    if assessment is None or not can_review(user, assessment.evaluation):
+    if assessment is None or not allowed(assessment):
         raise Http404("No such assessment")
     return assessment
+
+
+def get_reviewable_assessment(user, pk: int) -> Assessment:
+    return _assessment_or_404(pk, lambda assessment: can_review(user, assessment.evaluation))
 
 
 def get_own_assessment(user, pk: int) -> Assessment:
     """A member's own result (or, for a branch round, their branch's): anyone else gets 404."""
-    assessment = (
-        Assessment.objects.select_related("evaluation__scheme", "evaluation__organization", "member", "branch")
-        .filter(pk=pk)
-        .first()
-    )
-    if assessment is None or not can_self_assess(user, assessment):
-        raise Http404("No such assessment")
-    return assessment
+    return _assessment_or_404(pk, lambda assessment: can_self_assess(user, assessment))
 
 
 # --- Schemes --------------------------------------------------------------------------------
@@ -116,7 +118,7 @@ def copy_from_library(key: str, organization: Organization, year: int, user=None
         source=spec.key,
         ratings=[[rating, str(lowest)] for rating, lowest in spec.ratings],
         publicity_days=spec.publicity_days,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
+        created_by=_actor(user),
     )
     for position, section_spec in enumerate(spec.sections):
         section = Section.objects.create(
@@ -155,7 +157,7 @@ def copy_scheme(source: Scheme, organization: Organization, year: int, user=None
         copied_from=source,
         ratings=source.ratings,
         publicity_days=source.publicity_days,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
+        created_by=_actor(user),
     )
     for section in source.sections.prefetch_related("items"):
         items = list(section.items.all())
@@ -211,7 +213,7 @@ def open_evaluation(
         organization=organization,
         year=scheme.year,
         self_assessment_ends_on=self_assessment_ends_on,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
+        created_by=_actor(user),
     )
     constants = {
         "e_": Value(evaluation.pk, output_field=IntegerField()),
@@ -400,7 +402,7 @@ def score_item_for_rest(evaluation: Evaluation, item: Item, user, raw_points, no
     scored = ItemScore.objects.filter(item=item, points__isnull=False).values("assessment_id")
     todo = list(assessments.exclude(pk__in=scored).values_list("pk", flat=True))
     now = timezone.now()
-    user_id = user.pk if getattr(user, "is_authenticated", False) else None
+    user_id = getattr(_actor(user), "pk", None)
     ItemScore.objects.bulk_create(
         [
             ItemScore(assessment_id=pk, item=item, points=points, note=note, scored_by_id=user_id, scored_at=now)
@@ -499,9 +501,11 @@ def _announce(evaluation: Evaluation) -> None:
         ids = evaluation.assessments.filter(member__user__isnull=False).values_list("member_id", flat=True)
         transaction.on_commit(lambda: notify_members(list(ids), notice, key + "{member}"))
     else:
-        paths = Organization.objects.filter(assessments__evaluation=evaluation).values_list("path", flat=True)
-        branch_paths = list(paths)
-        users = Role.objects.filter(organization__path__in=branch_paths).values_list("user_id", flat=True).distinct()
+        users = (
+            Role.objects.filter(organization__assessments__evaluation=evaluation)
+            .values_list("user_id", flat=True)
+            .distinct()
+        )
         transaction.on_commit(lambda: notify_users(list(users), notice, key + "{user}"))
 
 
@@ -596,7 +600,7 @@ def _log(evaluation: Evaluation, user, what: str, *, assessment=None, item=None,
         evaluation=evaluation,
         assessment=assessment,
         item=item,
-        user=user if getattr(user, "is_authenticated", False) else None,
+        user=_actor(user),
         at=timezone.now(),
         what=what,
         old=old,
