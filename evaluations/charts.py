@@ -31,7 +31,6 @@ PALETTE = [
     "#f9a825",
     "#283593",
 ]
-SCORED_KINDS = (Section.Kind.BASIC, Section.Kind.BONUS, Section.Kind.DEDUCTION)
 
 # Bar chart geometry, in viewBox units. The SVG scales to the card (about 300 px on a
 # 360 px phone), so a narrow viewBox keeps 12-unit text at a readable size.
@@ -49,10 +48,10 @@ def scheme_maxima(sections: list[Section]) -> list[tuple[str, Decimal]]:
     type. ``""`` stands for a subject with no typed section (members, or
     branches of a type the scheme has no sections for).
     """
-    common = sum((s.cap for s in sections if s.kind in SCORED_KINDS and not s.branch_type), ZERO)
+    common = sum((s.cap for s in sections if s.kind in Section.SCORED_KINDS and not s.branch_type), ZERO)
     typed: dict[str, Decimal] = {}
     for section in sections:
-        if section.kind in SCORED_KINDS and section.branch_type:
+        if section.kind in Section.SCORED_KINDS and section.branch_type:
             typed[section.branch_type] = typed.get(section.branch_type, ZERO) + section.cap
     maxima = [(branch_type, common + points) for branch_type, points in typed.items()]
     if not typed or len(typed) < len(Organization.BranchType.values):
@@ -196,7 +195,7 @@ def year_charts(user, year: int) -> list[RoundChart]:
 
 def _round_chart(evaluation: Evaluation, sections: list[Section], assessments: list[Assessment]) -> RoundChart:
     types = {a.branch_type for a in assessments}
-    shown = [s for s in sections if s.kind in SCORED_KINDS and (not s.branch_type or s.branch_type in types)]
+    shown = [s for s in sections if s.kind in Section.SCORED_KINDS and (not s.branch_type or s.branch_type in types)]
     type_labels = dict(Organization.BranchType.choices)
     chart_sections = [
         ChartSection(

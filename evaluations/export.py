@@ -23,7 +23,6 @@ from .models import Assessment, Evaluation, Item, ItemScore, Rating, Section, Su
 from .rules import RULES
 
 CHUNK = 2000
-SCORED_KINDS = (Section.Kind.BASIC, Section.Kind.BONUS, Section.Kind.DEDUCTION)
 
 
 def filename(evaluation: Evaluation) -> str:
@@ -48,7 +47,7 @@ def evaluation_workbook(evaluation: Evaluation) -> bytes:
     scheme = evaluation.scheme
     sections = list(Section.objects.filter(scheme=scheme).prefetch_related("items"))
     items = [item for section in sections for item in section.items.all()]
-    scored = [section for section in sections if section.kind in SCORED_KINDS]
+    scored = [section for section in sections if section.kind in Section.SCORED_KINDS]
     is_member = scheme.subject == Subject.MEMBER
     type_labels = dict(Organization.BranchType.choices)
     ratings = dict(Rating.choices)
@@ -87,7 +86,7 @@ def evaluation_workbook(evaluation: Evaluation) -> bytes:
             where = assessment.member.group.name if assessment.member.group_id else ""
         else:
             where = str(type_labels.get(assessment.branch_type, assessment.branch_type))
-        applies = [not s.branch_type or s.branch_type == assessment.branch_type for s in scored]
+        applies = [s.applies_to(assessment.branch_type) for s in scored]
         section_cells = [
             _number(points.get(str(section.pk))) if ok else None for section, ok in zip(scored, applies, strict=True)
         ]
@@ -96,7 +95,7 @@ def evaluation_workbook(evaluation: Evaluation) -> bytes:
         for item in items:
             section = item_sections[item.pk]
             score = scores.get(item.pk)
-            if section.branch_type and section.branch_type != assessment.branch_type:
+            if not section.applies_to(assessment.branch_type):
                 item_cells.append(None)
             elif section.is_list:
                 found = score is not None and score.found

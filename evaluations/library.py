@@ -794,22 +794,3 @@ SIX_SOLID = SchemeSpec(
 
 
 SCHEMES: dict[str, SchemeSpec] = {spec.key: spec for spec in (VANGUARD, BASTION, SIX_GOOD, SIX_SOLID)}
-
-
-SCORED_KINDS = ("basic", "bonus", "deduction")
-
-
-def max_total(spec: SchemeSpec, branch_type: str = "") -> Decimal:
-    """The total a perfect subject reaches.
-
-    Sums the caps of the basic, bonus and deduction sections; a section with a
-    ``branch_type`` counts only when it equals ``branch_type``.
-    """
-    return sum(
-        (
-            section.cap
-            for section in spec.sections
-            if section.kind in SCORED_KINDS and (not section.branch_type or section.branch_type == branch_type)
-        ),
-        Decimal("0"),
-    )

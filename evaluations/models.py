@@ -97,6 +97,9 @@ class Section(models.Model):
         VETO = "veto", _("Clear to zero: any one sets the total to 0")
         REVERSE = "reverse", _("Reverse: any one gives the lowest rating")
 
+    # Sections whose points make up the total; the others are lists of situations.
+    SCORED_KINDS = (Kind.BASIC, Kind.BONUS, Kind.DEDUCTION)
+
     scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="sections")
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     title = models.CharField(_("title"), max_length=100)
@@ -116,6 +119,10 @@ class Section(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def applies_to(self, branch_type: str) -> bool:
+        """Typed sections (the 堡垒指数's individual index) count only for their branch type."""
+        return not self.branch_type or self.branch_type == branch_type
 
     @property
     def is_list(self) -> bool:

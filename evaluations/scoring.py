@@ -197,7 +197,7 @@ def _totals(scheme, sections: list[Section], basic_manual: dict[int, int], sums:
     unscored = 0
     veto = reverse = False
     for section in sections:
-        if section.branch_type and section.branch_type != branch_type:
+        if not section.applies_to(branch_type):
             continue
         points, auto, found, manual_scored = sums.get(section.pk, (ZERO, ZERO, 0, 0))
         if section.kind == Section.Kind.VETO:
