@@ -11,7 +11,7 @@ from pathlib import PurePath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -24,8 +24,7 @@ from members.models import Member
 
 from . import services
 from .member_forms import ObjectionForm, SelfAssessmentForm
-from .models import Assessment, Evaluation, Evidence, Item, ItemScore, Objection, Rating, Section, Subject
-from .rules import RULES
+from .models import Assessment, Evaluation, Evidence, Item, Objection, Rating, Section, Subject
 from .scoring import section_points
 
 PUBLISHED = (Evaluation.Stage.PUBLICITY, Evaluation.Stage.FINAL)
@@ -82,33 +81,14 @@ def mine(request):
 
 def _sections(assessment: Assessment, published: bool) -> tuple[list[dict], list[dict]]:
     """The sections that apply to this result, each item with its score; and the situations found."""
-    evaluation = assessment.evaluation
-    sections = (
-        Section.objects.filter(scheme_id=evaluation.scheme_id)
-        .filter(Q(branch_type="") | Q(branch_type=assessment.branch_type))
-        .prefetch_related("items")
-    )
-    scores = {
-        score.item_id: score for score in ItemScore.objects.filter(assessment=assessment).prefetch_related("evidence")
-    }
     earned = section_points(assessment) if published else {}
     blocks, found = [], []
-    for section in sections:
-        rows = []
-        for item in section.items.all():
-            score = scores.get(item.pk)
-            rule = RULES.get(item.method) if item.is_automatic else None
-            rows.append(
-                {
-                    "item": item,
-                    "score": score,
-                    "rule": rule,
-                    "evidence_sentence": rule.describe(score.facts) if rule and score else "",
-                    "claimable": _claimable(section, item),
-                }
-            )
+    for section, rows in services.score_sheet(assessment):
+        for row in rows:
+            row["claimable"] = _claimable(section, row["item"])
+            score = row["score"]
             if published and section.is_list and score is not None and score.found:
-                found.append({"section": section, "item": item, "reason": score.note})
+                found.append({"section": section, "item": row["item"], "reason": score.note})
         blocks.append({"section": section, "rows": rows, "earned": earned.get(section.pk)})
     return blocks, found
 

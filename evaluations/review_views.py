@@ -22,7 +22,6 @@ from branches.services import require_manager
 from . import services
 from .models import Assessment, Evaluation, Item, ItemScore, Objection, ScoreChange, Section, Subject
 from .review_forms import FoundForm, OpenRoundForm, ResolveForm, RestForm, ScoreForm
-from .rules import RULES
 from .scoring import score_automatic, section_points
 
 PER_PAGE = 50
@@ -338,43 +337,29 @@ def _neighbours(assessment: Assessment) -> tuple[int | None, int | None]:
 
 def _review_page(request, assessment: Assessment, bound=None, status: int = 200):
     evaluation = assessment.evaluation
-    sections = list(
-        Section.objects.filter(scheme_id=evaluation.scheme_id)
-        .filter(Q(branch_type="") | Q(branch_type=assessment.branch_type))
-        .prefetch_related("items")
-    )
-    scores = {
-        score.item_id: score
-        for score in ItemScore.objects.filter(assessment=assessment)
-        .select_related("scored_by")
-        .prefetch_related("evidence")
-    }
     points = section_points(assessment)
     may_score = evaluation.stage in SCORING_STAGES
-    for section in sections:
+    sections = []
+    for section, rows in services.score_sheet(assessment):
         section.earned = points.get(section.pk)
-        section.rows = []
-        for item in section.items.all():
-            score = scores.get(item.pk)
-            row = {"item": item, "score": score, "rule": None, "evidence": None, "form": None}
-            if item.is_automatic:
-                rule = RULES.get(item.method)
-                row["rule"] = rule
-                if rule is not None and score is not None and score.facts:
-                    row["evidence"] = rule.describe(score.facts)
-            elif may_score:
-                if bound is not None and bound.item.pk == item.pk:
-                    row["form"] = bound
-                elif section.is_list:
-                    row["form"] = FoundForm(item, initial={"found": "yes" if score and score.found else "no"})
-                else:
-                    initial = {}
-                    if score is not None and score.points is not None:
-                        initial = {"points": score.points}
-                    elif score is not None and score.self_points is not None:
-                        initial = {"points": score.self_points}
-                    row["form"] = ScoreForm(item, initial=initial)
-            section.rows.append(row)
+        section.rows = rows
+        sections.append(section)
+        for row in rows:
+            item, score = row["item"], row["score"]
+            row["form"] = None
+            if item.is_automatic or not may_score:
+                continue
+            if bound is not None and bound.item.pk == item.pk:
+                row["form"] = bound
+            elif section.is_list:
+                row["form"] = FoundForm(item, initial={"found": "yes" if score and score.found else "no"})
+            else:
+                initial = {}
+                if score is not None and score.points is not None:
+                    initial = {"points": score.points}
+                elif score is not None and score.self_points is not None:
+                    initial = {"points": score.self_points}
+                row["form"] = ScoreForm(item, initial=initial)
     changes = list(
         ScoreChange.objects.filter(assessment=assessment)
         .select_related("user", "item")
@@ -414,8 +399,7 @@ def score_item(request, pk: int, item_pk: int):
     assessment = services.get_reviewable_assessment(request.user, pk)
     item = (
         Item.objects.select_related("section")
-        .filter(pk=item_pk, section__scheme_id=assessment.evaluation.scheme_id)
-        .filter(Q(section__branch_type="") | Q(section__branch_type=assessment.branch_type))
+        .filter(pk=item_pk, section__in=services.applicable_sections(assessment))
         .first()
     )
     if item is None:

@@ -40,6 +40,7 @@ from .models import (
     Section,
     Subject,
 )
+from .rules import RULES
 from .scoring import recompute_totals, score_automatic
 
 
@@ -297,11 +298,38 @@ def submit_self_assessment(assessment: Assessment, user, summary: str, claims: d
     _log(assessment.evaluation, user, ScoreChange.What.SELF, assessment=assessment, new=str(len(parsed)))
 
 
-def _scored_items(assessment: Assessment):
-    """Items that apply to this assessment: its branch type's typed sections and the common ones."""
-    return Item.objects.filter(section__scheme_id=assessment.evaluation.scheme_id).filter(
-        Q(section__branch_type="") | Q(section__branch_type=assessment.branch_type)
+def applicable_sections(assessment: Assessment):
+    """Sections that apply to this assessment: the common ones and its branch type's typed ones."""
+    return Section.objects.filter(scheme_id=assessment.evaluation.scheme_id).filter(
+        Q(branch_type="") | Q(branch_type=assessment.branch_type)
     )
+
+
+def _scored_items(assessment: Assessment):
+    return Item.objects.filter(section__in=applicable_sections(assessment))
+
+
+def score_sheet(assessment: Assessment) -> list[tuple[Section, list[dict]]]:
+    """The assessment item by item, in three queries: each applicable section with rows of
+    ``item``, ``score`` (or None), ``rule`` (automatic items) and ``evidence`` (the rule's
+    sentence about the counts behind the points)."""
+    sections = applicable_sections(assessment).prefetch_related("items")
+    scores = {
+        score.item_id: score
+        for score in ItemScore.objects.filter(assessment=assessment)
+        .select_related("scored_by")
+        .prefetch_related("evidence")
+    }
+    sheet = []
+    for section in sections:
+        rows = []
+        for item in section.items.all():
+            score = scores.get(item.pk)
+            rule = RULES.get(item.method) if item.is_automatic else None
+            evidence = rule.describe(score.facts) if rule is not None and score is not None and score.facts else ""
+            rows.append({"item": item, "score": score, "rule": rule, "evidence": evidence})
+        sheet.append((section, rows))
+    return sheet
 
 
 def _check_reviewing(assessment: Assessment, user) -> None:
