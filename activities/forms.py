@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .images import clean_photo
+from branches.uploads import clean_photo
+
 from .models import Activity, StudyMaterial, Track
 
 

@@ -14,10 +14,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from branches.files import private_file_response
 from branches.services import can_manage, managed_organizations, require_manager
+from branches.uploads import content_type_of
 from members.models import Member
 
 from .models import Report
-from .report_forms import ATTACHMENT_CONTENT_TYPES, ReplyForm, ReportForm
+from .report_forms import ReplyForm, ReportForm
 from .reports import ReportError, next_report_due, reply_to_report, submit_report
 
 
@@ -81,13 +82,12 @@ def report_attachment(request, pk: int):
     if not report.attachment:
         raise Http404("No attachment")
     extension = PurePath(report.attachment.name).suffix.lower()
-    content_type = ATTACHMENT_CONTENT_TYPES.get(extension, "application/octet-stream")
     # Always a download, never rendered inline in our origin.
     return private_file_response(
         report.attachment,
         as_attachment=True,
         filename=f"report-{report.pk}{extension}",
-        content_type=content_type,
+        content_type=content_type_of(report.attachment.name),
     )
 
 

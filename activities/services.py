@@ -399,7 +399,7 @@ def perform_checkin(
 
     Returns (check-in, created). The unique constraint on (member, activity)
     decides races, not a prior read. ``photo`` must already be cleaned
-    (``activities.images.clean_photo``); it is stored only with a new check-in.
+    (``branches.uploads.clean_photo``); it is stored only with a new check-in.
     """
     now = now or timezone.now()
     if member.organization_id != activity.organization_id or member.state != Member.State.ACTIVE:

@@ -12,14 +12,11 @@ urlpatterns = [
     path("offline/", pwa.offline, name="offline"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
-    path("activities/", include("activities.urls")),
-    path("roster/import/", include("members.import_urls")),
-    path("roster/", include("members.roster_urls")),
-    path("inbox/", include("notifications.urls")),
-    path("greetings/", include("notifications.greeting_urls")),
-    path("reports/", include("activities.report_urls")),
-    path("me/", include("members.urls")),
-    path("evaluation/", include("evaluations.urls")),
+    # Each app's urls.py is included once, at the root, and owns its path prefixes.
+    path("", include("activities.urls")),
+    path("", include("members.urls")),
+    path("", include("notifications.urls")),
+    path("", include("evaluations.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded files (check-in photos, study material, report attachments) are

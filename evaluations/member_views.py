@@ -17,9 +17,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from activities.report_forms import ATTACHMENT_CONTENT_TYPES
 from branches.files import private_file_response
 from branches.models import Role
+from branches.uploads import content_type_of
 from members.models import Member
 
 from . import services
@@ -299,5 +299,5 @@ def evidence(request, pk: int):
         evidence.file,
         as_attachment=True,
         filename=evidence.name or f"evidence-{evidence.pk}{extension}",
-        content_type=ATTACHMENT_CONTENT_TYPES.get(extension, "application/octet-stream"),
+        content_type=content_type_of(evidence.file.name),
     )

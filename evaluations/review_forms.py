@@ -8,9 +8,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from activities.report_forms import ATTACHMENT_SIGNATURES, check_attachment
 from branches.models import Organization
 from branches.services import managed_organizations, role_paths
+from branches.uploads import FILE_TYPES, check_attachment
 
 from . import services
 from .models import Item, Scheme, Subject
@@ -34,7 +34,7 @@ class EvidenceField(forms.FileField):
             _("Optional: up to %(n)d files, each a PDF, Word (DOC, DOCX), JPG or PNG of at most 10 MB.")
             % {"n": MAX_EVIDENCE_FILES},
         )
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(ATTACHMENT_SIGNATURES)}))
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(FILE_TYPES)}))
         super().__init__(**kwargs)
 
     def clean(self, data, initial=None):

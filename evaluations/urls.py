@@ -7,7 +7,7 @@ from . import member_urls, review_urls, scheme_urls
 app_name = "evaluations"
 
 urlpatterns = [
-    path("", include(member_urls)),
-    path("manage/", include(review_urls)),
-    path("manage/", include(scheme_urls)),
+    path("evaluation/", include(member_urls)),
+    path("evaluation/manage/", include(review_urls)),
+    path("evaluation/manage/", include(scheme_urls)),
 ]

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from branches import http
 
 from .validators import mask_phone
 
@@ -69,22 +69,15 @@ class HttpGatewayBackend(BaseBackend):
 
     def send(self, message: SMSMessage) -> None:
         payload = _fill(json.loads(settings.SMS_GATEWAY_TEMPLATE), message)
-        request = urllib.request.Request(  # noqa: S310 - the URL is the operator's setting
-            settings.SMS_GATEWAY_URL,
-            data=json.dumps(payload, ensure_ascii=False).encode(),
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {settings.SMS_GATEWAY_TOKEN}"},
-            method="POST",
-        )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                response.read()
-        except urllib.error.HTTPError as exc:
-            # 429 is the gateway asking us to slow down: worth a retry, like 5xx.
-            permanent = 400 <= exc.code < 500 and exc.code != 429
-            raise SMSError(f"SMS gateway answered HTTP {exc.code}", permanent=permanent) from None
-        except OSError as exc:  # URLError, timeouts, refused connections
-            reason = getattr(exc, "reason", exc)
-            raise SMSError(f"SMS gateway unreachable ({type(reason).__name__})", permanent=False) from None
+            http.post_json(
+                settings.SMS_GATEWAY_URL,
+                payload,
+                headers={"Authorization": f"Bearer {settings.SMS_GATEWAY_TOKEN}"},
+                timeout=self.timeout,
+            )
+        except http.HttpError as exc:
+            raise SMSError(f"SMS gateway {exc}", permanent=exc.permanent) from None
         logger.info("SMS to %s handed to the gateway", mask_phone(message.phone))
 
 

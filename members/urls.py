@@ -1,8 +1,9 @@
-from django.urls import path
+"""The members app's URLs: config includes this module once; each namespace is one module below."""
 
-from . import views
+from django.urls import include, path
 
-app_name = "members"
 urlpatterns = [
-    path("", views.me, name="me"),
+    path("roster/import/", include("members.import_urls")),
+    path("roster/", include("members.roster_urls")),
+    path("me/", include("members.profile_urls")),
 ]

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from branches.files import private_file_response
 from branches.services import require_manager
-from members.services import get_managed_member, members_visible_to
+from members.access import get_managed_member
+from members.access import managed_members as members_visible_to
 
 from . import greetings
 from .models import Greeting

@@ -9,13 +9,12 @@ robot's webhook key, the gateway token) nor a whole phone number.
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.core.mail import send_mail
 
+from branches import http
 from members.sms import SMSError, send_sms
 
 from .models import BranchChannels, Channel, Delivery, Notification
@@ -77,19 +76,12 @@ class WeComTransport(Transport):
         )
         if not webhook:
             raise TransportError("no WeCom webhook", permanent=True)
-        body = json.dumps({"msgtype": "text", "text": {"content": _text(notification)}}, ensure_ascii=False)
-        request = urllib.request.Request(  # noqa: S310 - forms accept only https://qyapi.weixin.qq.com
-            webhook, data=body.encode(), headers={"Content-Type": "application/json"}, method="POST"
-        )
         try:
-            with urllib.request.urlopen(request, timeout=WECOM_TIMEOUT) as response:  # noqa: S310
-                answer = response.read()
-        except urllib.error.HTTPError as exc:
-            permanent = 400 <= exc.code < 500 and exc.code != 429
-            raise TransportError(f"WeCom answered HTTP {exc.code}", permanent=permanent) from None
-        except OSError as exc:  # URLError, timeouts, refused connections
-            reason = getattr(exc, "reason", exc)
-            raise TransportError(f"WeCom unreachable ({type(reason).__name__})", permanent=False) from None
+            answer = http.post_json(
+                webhook, {"msgtype": "text", "text": {"content": _text(notification)}}, timeout=WECOM_TIMEOUT
+            )
+        except http.HttpError as exc:
+            raise TransportError(f"WeCom {exc}", permanent=exc.permanent) from None
         try:
             result = json.loads(answer)
             errcode = int(result.get("errcode", 0))

@@ -1,13 +1,8 @@
-from django.urls import path
+"""The notifications app's URLs: config includes this module once; each namespace is one module below."""
 
-from . import views
+from django.urls import include, path
 
-app_name = "notifications"
 urlpatterns = [
-    path("", views.inbox, name="inbox"),
-    path("<int:pk>/", views.open_notification, name="open"),
-    path("channels/", views.channels, name="channels"),
-    path("branch/<int:pk>/", views.branch_channels, name="branch_channels"),
-    path("branch/<int:pk>/templates/", views.templates, name="templates"),
-    path("branch/<int:pk>/templates/<slug:kind>/<str:language>/", views.edit_template, name="edit_template"),
+    path("inbox/", include("notifications.inbox_urls")),
+    path("greetings/", include("notifications.greeting_urls")),
 ]

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags, Image
 
-from activities.images import MAX_PIXELS, clean_photo
+from branches.uploads import MAX_PIXELS, clean_photo
 
 RED, BLUE = (220, 0, 0), (0, 0, 220)
 

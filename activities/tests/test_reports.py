@@ -8,10 +8,10 @@ from django.urls import reverse
 from PIL import Image
 
 from activities.models import Report
-from activities.report_forms import MAX_ATTACHMENT_BYTES
 from activities.reports import ReportError, add_months, next_report_due, reply_to_report
 from branches.models import Role
 from branches.tests.factories import RoleFactory
+from branches.uploads import ATTACHMENT_MAX_BYTES as MAX_ATTACHMENT_BYTES
 from members.tests.factories import MemberFactory, UserFactory
 from notifications.models import Notification
 
@@ -131,7 +131,7 @@ def test_an_attachment_over_10_mb_is_refused_and_nothing_saved(client, member):
 
 
 def test_an_image_bomb_is_refused(client, member, monkeypatch):
-    monkeypatch.setattr("activities.report_forms.MAX_IMAGE_PIXELS", 10)
+    monkeypatch.setattr("branches.uploads.MAX_PIXELS", 10)
     client.force_login(member.user)
     response = submit(client, attachment=SimpleUploadedFile("bomb.png", png_bytes((8, 8))))
     assert "The image is damaged or too large" in response.content.decode()

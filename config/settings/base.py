@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "csp.middleware.CSPMiddleware",
+    "branches.errors.DomainErrorMiddleware",
 ]
 
 # Pages load nothing from other origins: no CDN, no web fonts, no inline script.

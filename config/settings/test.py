@@ -25,6 +25,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a real worker process can open the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
+    # TEST_SQLITE_PATH lets two test runs in one checkout keep out of each other's way.
+    DATABASES["default"]["TEST"] = {"NAME": env("TEST_SQLITE_PATH", default=str(BASE_DIR / "var" / "test-db.sqlite3"))}
 else:
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_netbranch")}

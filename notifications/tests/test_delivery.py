@@ -246,7 +246,7 @@ def test_one_failing_channel_does_not_hold_up_the_others(branch_a, sms_outbox):
     member = MemberFactory(organization=branch_a, user=UserFactory(email="bob@example.org"))
     BranchChannels.objects.create(organization=branch_a, wecom_webhook=WEBHOOK)
     queue(member)
-    with mock.patch("urllib.request.urlopen", side_effect=RuntimeError(WEBHOOK)):
+    with mock.patch("branches.http.urlopen", side_effect=RuntimeError(WEBHOOK)):
         counts = deliver.deliver_due(NOON)
     assert counts == {"sent": 2, "retry": 1, "failed": 0, "skipped": 0}
     assert len(sms_outbox) == 1
@@ -321,7 +321,7 @@ def wecom_delivery(branch_a):
 
 def test_wecom_transport_posts_the_summary_as_text(branch_a):
     delivery = wecom_delivery(branch_a)
-    with mock.patch("urllib.request.urlopen", return_value=answer({"errcode": 0, "errmsg": "ok"})) as urlopen:
+    with mock.patch("branches.http.urlopen", return_value=answer({"errcode": 0, "errmsg": "ok"})) as urlopen:
         WeComTransport().notify(delivery)
     request = urlopen.call_args.args[0]
     assert request.full_url == WEBHOOK
@@ -343,7 +343,7 @@ def test_wecom_transport_posts_the_summary_as_text(branch_a):
 def test_wecom_transport_tells_transient_from_permanent_failures(branch_a, outcome, permanent):
     delivery = wecom_delivery(branch_a)
     kwargs = {"side_effect": outcome} if isinstance(outcome, Exception) else {"return_value": outcome}
-    with mock.patch("urllib.request.urlopen", **kwargs), pytest.raises(TransportError) as raised:
+    with mock.patch("branches.http.urlopen", **kwargs), pytest.raises(TransportError) as raised:
         WeComTransport().notify(delivery)
     assert raised.value.permanent is permanent
     assert "secret-robot-key" not in str(raised.value)
@@ -352,9 +352,9 @@ def test_wecom_transport_tells_transient_from_permanent_failures(branch_a, outco
 def test_the_webhook_never_appears_in_the_log(branch_a, caplog):
     wecom_delivery(branch_a)
     caplog.set_level(logging.DEBUG)
-    with mock.patch("urllib.request.urlopen", side_effect=http_error(500)):
+    with mock.patch("branches.http.urlopen", side_effect=http_error(500)):
         deliver.deliver_due(NOON)
-    assert "WeCom answered HTTP 500" in caplog.text
+    assert "WeCom HTTP 500" in caplog.text
     assert "secret-robot-key" not in caplog.text
 
 

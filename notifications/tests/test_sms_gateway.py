@@ -31,7 +31,7 @@ def http_error(code):
 
 
 def test_the_gateway_receives_the_template_filled_in_as_json_with_the_token(gateway):
-    with mock.patch("urllib.request.urlopen", return_value=ok()) as urlopen:
+    with mock.patch("branches.http.urlopen", return_value=ok()) as urlopen:
         gateway.send(SMSMessage(phone="+8613800138000", text='签到 "6日"'))
     request = urlopen.call_args.args[0]
     assert request.full_url == URL
@@ -49,16 +49,16 @@ def test_the_gateway_receives_the_template_filled_in_as_json_with_the_token(gate
     [(http_error(503), False), (http_error(429), False), (http_error(400), True), (TimeoutError(), False)],
 )
 def test_gateway_failures_are_transient_for_5xx_and_timeouts_and_permanent_for_4xx(gateway, error, permanent):
-    with mock.patch("urllib.request.urlopen", side_effect=error), pytest.raises(SMSError) as raised:
+    with mock.patch("branches.http.urlopen", side_effect=error), pytest.raises(SMSError) as raised:
         gateway.send(SMSMessage(phone="+8613800138000", text="hi"))
     assert raised.value.permanent is permanent
 
 
 def test_the_gateway_token_and_the_whole_phone_never_reach_the_log(gateway, caplog):
     caplog.set_level(logging.DEBUG)
-    with mock.patch("urllib.request.urlopen", return_value=ok()):
+    with mock.patch("branches.http.urlopen", return_value=ok()):
         gateway.send(SMSMessage(phone="+8613800138000", text="hi"))
-    with mock.patch("urllib.request.urlopen", side_effect=http_error(500)), pytest.raises(SMSError) as raised:
+    with mock.patch("branches.http.urlopen", side_effect=http_error(500)), pytest.raises(SMSError) as raised:
         gateway.send(SMSMessage(phone="+8613800138000", text="hi"))
     assert caplog.records
     assert TOKEN not in caplog.text
