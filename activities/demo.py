@@ -12,6 +12,7 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
+from branches.dates import shift_month
 from branches.models import Organization
 from members.demo import ONLINE_BRANCH_CODE
 from members.models import Member
@@ -77,14 +78,13 @@ def _history(branch: Organization, today: dt.date, materials: list[StudyMaterial
     drifting = {pk for pk, user_id in roster if user_id is None}
     drifting = set(sorted(drifting)[-3:])
     written = 0
-    year, month = today.year, today.month
-    for _ in range(HISTORY_MONTHS):
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    for offset in range(1, HISTORY_MONTHS + 1):
+        year, month = shift_month(today.year, today.month, -offset)
         activity, created = Activity.objects.get_or_create(
             organization=branch,
             year=year,
             month=month,
-            defaults={"date": dt.date(year, month, branch.activity_day), "theme": "月度集中学习"},
+            defaults={"date": branch.activity_date(year, month), "theme": "月度集中学习"},
         )
         if not created and activity.closed_at:
             continue

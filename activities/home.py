@@ -8,6 +8,8 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
+from branches.dates import shift_month
+from branches.models import Organization
 from members.home import register_home_section
 from members.models import Member
 
@@ -15,21 +17,46 @@ from .models import Activity, CheckIn, Leave, MaterialDelivery
 from .reports import next_report_due
 
 
+def next_activity_on(branch: Organization, upcoming: list[Activity], today: dt.date) -> dt.date:
+    """The next activity day: the first planned one from today on, else what the rule gives.
+
+    ``upcoming`` are the branch's activities still open or ahead, by date. A
+    month that is planned keeps its own date: the rule fills in only the
+    months after the last planned one.
+    """
+    for planned in upcoming:
+        if planned.date >= today:
+            return planned.date
+    if upcoming:
+        last = upcoming[-1]
+        after = branch.activity_date(*shift_month(last.year, last.month, 1))
+        if after >= today:
+            return after
+    return branch.next_activity_date(today)
+
+
 @register_home_section
 def due_this_month(request: HttpRequest, member: Member, today: dt.date) -> dict:
-    """Three queries whatever the roster size: the activity with its check-in state, unread material, last report."""
+    """Three queries whatever the roster size: the activities with their check-in state, unread material, last report.
+
+    The planned activities are the truth about the activity day (a secretary
+    may have moved this month's), so the section also gives the home page's
+    countdown its date, ``next_activity_on``; the branch's rule only fills in
+    while nothing is planned.
+    """
     now = timezone.now()
-    # The activity whose check-in window is still open or ahead: this month's
-    # until its window closes, then next month's.
-    activity = (
+    # The activities whose check-in window is still open or ahead: this
+    # month's until its window closes, then next month's. Two, because while
+    # the window stays open after the day, the next activity day is the one after.
+    upcoming = list(
         Activity.objects.filter(organization_id=member.organization_id, closes_at__gt=now)
         .annotate(
             checked_in=Exists(CheckIn.objects.filter(activity=OuterRef("pk"), member=member)),
             leave_status=Subquery(Leave.objects.filter(activity=OuterRef("pk"), member=member).values("status")[:1]),
         )
-        .order_by("date")
-        .first()
+        .order_by("date")[:2]
     )
+    activity = upcoming[0] if upcoming else None
     checkin_state = None
     if activity is not None:
         if activity.checked_in:
@@ -45,6 +72,7 @@ def due_this_month(request: HttpRequest, member: Member, today: dt.date) -> dict
         "template": "activities/home/due_this_month.html",
         "activity": activity,
         "days_to_activity": (activity.date - today).days if activity else None,
+        "next_activity_on": next_activity_on(member.organization, upcoming, today),
         "checkin_state": checkin_state,
         "unread_materials": MaterialDelivery.objects.filter(member=member, read_at__isnull=True).count(),
         "report_due": report_due,

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from branches.dates import month_end
 from branches.models import Organization
 from members.models import Member
 
@@ -136,7 +137,8 @@ class Activity(models.Model):
             # A move across the month end is allowed by at most a week, so
             # "the June activity" never turns into July's.
             first = dt.date(self.year, self.month, 1)
-            if not (first - dt.timedelta(days=7) <= self.date <= _month_end(first) + dt.timedelta(days=7)):
+            last = month_end(self.year, self.month)
+            if not (first - dt.timedelta(days=7) <= self.date <= last + dt.timedelta(days=7)):
                 raise ValidationError({"date": _("The activity can be moved by at most a week beyond its month.")})
 
     def window(self) -> tuple[dt.datetime, dt.datetime]:
@@ -155,11 +157,6 @@ class Activity(models.Model):
 
     def is_open(self, now: dt.datetime) -> bool:
         return self.opens_at <= now < self.closes_at
-
-
-def _month_end(first: dt.date) -> dt.date:
-    next_first = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return next_first - dt.timedelta(days=1)
 
 
 class MaterialDelivery(models.Model):

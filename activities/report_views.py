@@ -12,45 +12,35 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from branches.access import Capability, capability_required
+from branches.errors import show_error
 from branches.files import private_file_response
-from branches.services import can_manage, managed_organizations, require_manager
 from branches.uploads import content_type_of
-from members.models import Member
+from members.access import get_own_member
 
+from .access import get_managed_report, get_readable_report, managed_reports
 from .models import Report
 from .report_forms import ReplyForm, ReportForm
 from .reports import ReportError, next_report_due, reply_to_report, submit_report
 
 
-def get_own_member(user) -> Member:
-    """The roster entry of the logged-in person, or 404 for a login without one."""
-    member = Member.objects.select_related("organization").filter(user_id=user.pk).first()
-    if member is None:
-        raise Http404("No roster entry")
-    return member
-
-
-def get_report_for_user(user, pk: int) -> tuple[Report, bool]:
-    """A report its author, or a secretary over the author's branch, may see; else 404.
-
-    Returns the report and whether the user may answer it.
-    """
-    report = Report.objects.select_related("member__organization", "member__group", "replied_by").filter(pk=pk).first()
-    if report is None:
-        raise Http404("No such report")
-    may_answer = can_manage(user, report.member.organization)
-    if report.member.user_id != user.pk and not may_answer:
-        raise Http404("No such report")
-    return report, may_answer
-
-
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def my_reports(request):
-    member = get_own_member(request.user)
-    form = ReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        # Handing in a report acts in the branch: only an active entry does.
+        member = get_own_member(request.user)
+    else:
+        # Reading one's reports and their answers is one's own past, kept after a transfer.
+        member = get_own_member(request.user, include_former=True)
+    is_active = member.state == member.State.ACTIVE
+    form = ReportForm(request.POST or None, request.FILES or None) if is_active else None
     if request.method == "POST" and form.is_valid():
-        report = submit_report(member, form.save(commit=False))
+        try:
+            report = submit_report(member, form.save(commit=False))
+        except ReportError as error:
+            show_error(request, error)
+            return redirect("reports:mine")
         messages.success(request, _("Your report was handed in. Your secretary will answer it."))
         return redirect("reports:detail", pk=report.pk)
     reports = Report.objects.filter(member=member).select_related("replied_by").order_by("-submitted_at", "-pk")
@@ -59,14 +49,22 @@ def my_reports(request):
     return render(
         request,
         "activities/reports/mine.html",
-        {"member": member, "form": form, "page": page, "due_on": next_report_due(member, today), "today": today},
+        {
+            "member": member,
+            "is_active": is_active,
+            "form": form,
+            "page": page,
+            # A former member owes the branch they left no more reports.
+            "due_on": next_report_due(member, today) if is_active else None,
+            "today": today,
+        },
     )
 
 
 @login_required
 @require_safe
 def report_detail(request, pk: int):
-    report, may_answer = get_report_for_user(request.user, pk)
+    report, may_answer = get_readable_report(request.user, pk)
     form = ReplyForm() if may_answer and not report.replied_at else None
     return render(
         request,
@@ -78,7 +76,7 @@ def report_detail(request, pk: int):
 @login_required
 @require_safe
 def report_attachment(request, pk: int):
-    report, _may_answer = get_report_for_user(request.user, pk)
+    report, _may_answer = get_readable_report(request.user, pk)
     if not report.attachment:
         raise Http404("No attachment")
     extension = PurePath(report.attachment.name).suffix.lower()
@@ -91,13 +89,11 @@ def report_attachment(request, pk: int):
     )
 
 
-@login_required
+@capability_required(Capability.ANSWER_REPORTS)
 @require_safe
 def review_queue(request):
-    require_manager(request.user)
-    organizations = managed_organizations(request.user)
     reports = (
-        Report.objects.filter(member__organization__in=organizations)
+        managed_reports(request.user)
         .select_related("member__organization", "member__group")
         .defer("body", "reply")
         .order_by(F("replied_at").desc(nulls_first=True), "-submitted_at", "-pk")
@@ -109,9 +105,7 @@ def review_queue(request):
 @login_required
 @require_POST
 def report_reply(request, pk: int):
-    report, may_answer = get_report_for_user(request.user, pk)
-    if not may_answer:
-        raise Http404("No such report")
+    report = get_managed_report(request.user, pk)
     form = ReplyForm(request.POST)
     if not form.is_valid():
         return render(
@@ -123,7 +117,7 @@ def report_reply(request, pk: int):
     try:
         reply_to_report(report, request.user, form.cleaned_data["reply"])
     except ReportError as error:
-        messages.error(request, str(error))
+        show_error(request, error)
         return redirect("reports:detail", pk=report.pk)
     messages.success(request, _("Your reply was sent to %(name)s.") % {"name": report.member.name})
     return redirect("reports:queue")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 from django.conf import settings
@@ -11,25 +10,18 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from branches.dates import add_months
+from branches.errors import DomainError
 from members.models import Member
 from notifications.services import Notice, notify_members
 
 from .models import Report
 
 
-class ReportError(Exception):
+class ReportError(DomainError):
     """A report action that cannot be done; ``code`` says why."""
 
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later, or the month's last day if it is shorter (31 Jan + 1 → 28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    default_code = "report_refused"
 
 
 def next_report_due(member: Member, today: dt.date) -> dt.date:
@@ -45,7 +37,13 @@ def next_report_due(member: Member, today: dt.date) -> dt.date:
 
 
 def submit_report(member: Member, report: Report) -> Report:
-    """Save a member's new report (already validated by the form)."""
+    """Save a member's new report (already validated by the form).
+
+    Handing in acts in the branch, so a transferred-out entry is refused
+    whichever page called; it still reads its past reports.
+    """
+    if member.state != Member.State.ACTIVE:
+        raise ReportError(_("Only an active member of the branch hands in reports."), code="not_member")
     report.member = member
     report.save()
     return report

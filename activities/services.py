@@ -25,6 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from branches.bulk import insert_from_select
+from branches.dates import shift_month
+from branches.errors import DomainError
 from branches.models import Organization, Role
 from members.models import Member
 from notifications.services import Notice, notify_members, notify_users
@@ -41,16 +43,16 @@ STUDY_TIME_CAP = dt.timedelta(hours=2)
 MAX_NAMES = 50
 
 
-class CheckInError(Exception):
-    """A check-in that cannot be recorded; ``code`` says why."""
+class CheckInError(DomainError):
+    """A check-in, make-up study or attendance entry that cannot be recorded; ``code`` says why."""
 
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.code = code
+    default_code = "checkin_refused"
 
 
-class LeaveError(CheckInError):
-    """A leave request or decision that cannot be recorded; views handle it like a check-in error."""
+class LeaveError(DomainError):
+    """A leave request or decision that cannot be recorded; ``code`` says why."""
+
+    default_code = "leave_refused"
 
 
 def sweep_moment(today: dt.date) -> dt.datetime:
@@ -74,10 +76,6 @@ def member_id_chunks(members: QuerySet[Member], size: int = CHUNK_SIZE) -> Itera
         last = chunk[-1]
 
 
-def _next_month(year: int, month: int) -> tuple[int, int]:
-    return (year + 1, 1) if month == 12 else (year, month + 1)
-
-
 # --- plan ---------------------------------------------------------------------------------
 
 
@@ -88,9 +86,7 @@ def plan_activities(today: dt.date) -> dict[str, int]:
     activity whose check-in can still happen; one whose window has ended is
     not created after the fact (everyone would be marked absent).
     """
-    this_month = (today.year, today.month)
-    last_month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
-    months = [last_month, this_month, _next_month(*this_month)]
+    months = [shift_month(today.year, today.month, offset) for offset in (-1, 0, 1)]
     branches = list(Organization.objects.branches())
     existing = set(
         Activity.objects.filter(reduce(or_, (Q(year=year, month=month) for year, month in months))).values_list(
@@ -100,7 +96,7 @@ def plan_activities(today: dt.date) -> dict[str, int]:
     new = []
     for branch in branches:
         for year, month in months:
-            day = dt.date(year, month, branch.activity_day)
+            day = branch.activity_date(year, month)
             if (branch.pk, year, month) in existing or day + dt.timedelta(days=branch.checkin_days) < today:
                 continue
             activity = Activity(organization=branch, year=year, month=month, date=day)
@@ -414,7 +410,7 @@ def perform_checkin(
     if kind == CheckIn.Kind.MANUAL and now < activity.opens_at:
         raise CheckInError(_("Attendance can be entered once the activity has begun."), code="not_open")
     if kind == CheckIn.Kind.MAKE_UP and not note.strip():
-        raise CheckInError(_("Write a short note on what you studied."), code="note_required")
+        raise CheckInError(_("Write a short note on what you studied."), code="note_required", field="note")
     try:
         with transaction.atomic():
             checkin = CheckIn.objects.create(
@@ -453,7 +449,7 @@ def request_leave(
     if member.organization_id != activity.organization_id or member.state != Member.State.ACTIVE:
         raise LeaveError(_("This activity is not for you."), code="not_member")
     if not reason.strip():
-        raise LeaveError(_("Give a reason for your leave."), code="reason_required")
+        raise LeaveError(_("Give a reason for your leave."), code="reason_required", field="reason")
     if now >= activity.opens_at:
         raise LeaveError(
             _("Leave is asked for before the activity day; check in or do the make-up study instead."),

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 
+from branches.dates import last_months
 from branches.models import Organization
 from members.models import Member
 
@@ -41,16 +42,6 @@ class Tally:
 class Series:
     organization: Organization
     points: dict[tuple[int, int], Tally] = field(default_factory=lambda: defaultdict(Tally))
-
-
-def last_months(today: dt.date, count: int = 12) -> list[tuple[int, int]]:
-    """The ``count`` months ending with today's, oldest first."""
-    year, month = today.year, today.month
-    months = []
-    for _ in range(count):
-        months.append((year, month))
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return months[::-1]
 
 
 def monthly_attendance(root: Organization, today: dt.date) -> tuple[list[tuple[int, int]], list[Series]]:

@@ -5,7 +5,6 @@ from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
@@ -16,36 +15,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from branches.access import Capability, capability_required, get_managed_organization
+from branches.errors import show_error
 from branches.files import private_file_response
-from branches.services import can_manage, get_managed_organization, managed_organizations
+from members.access import get_own_member
 from members.models import Member
 from notifications.services import read_receipts
 
 from . import services, stats
+from .access import get_managed_activity, get_managed_leave, get_own_activity, get_own_delivery, managed_activities
 from .export import attendance_workbook
 from .forms import ActivityForm, CheckInForm, LeaveForm, MakeUpForm, materials_for
 from .models import Activity, Attendance, CheckIn, Leave, MaterialDelivery, StudyMaterial, Track
 
 
-def get_managed_activity(user, pk: int) -> Activity:
-    """Fetch an activity under one of the user's roles, or 404."""
-    activity = Activity.objects.select_related("organization").filter(pk=pk).first()
-    if activity is None or not can_manage(user, activity.organization):
-        raise Http404("No such activity")
-    return activity
-
-
-@login_required
+@capability_required(Capability.MANAGE_ACTIVITIES)
 @require_safe
 def activity_list(request):
-    branches = managed_organizations(request.user).filter(kind="branch")
-    if not request.user.is_superuser and not branches.exists():
-        raise PermissionDenied
-    activities = (
-        Activity.objects.filter(organization__in=branches)
-        .select_related("organization")
-        .order_by("-date", "organization__path")
-    )
+    activities = managed_activities(request.user).select_related("organization").order_by("-date", "organization__path")
     page = Paginator(activities, 20).get_page(request.GET.get("page"))
     ids = [activity.pk for activity in page]
     checked_in = dict(
@@ -114,17 +101,15 @@ def activity_detail(request, pk: int):
 @login_required
 @require_POST
 def leave_decide(request, pk: int):
-    leave = Leave.objects.select_related("activity__organization").filter(pk=pk).first()
-    if leave is None or not can_manage(request.user, leave.activity.organization):
-        raise Http404("No such leave request")
+    leave = get_managed_leave(request.user, pk)
     decision = request.POST.get("decision")
     if decision not in ("approve", "decline"):
         messages.error(request, _("Choose to approve or to decline."))
     else:
         try:
             services.decide_leave(leave, approve=decision == "approve", decided_by=request.user)
-        except services.CheckInError as exc:
-            messages.error(request, str(exc))
+        except services.LeaveError as error:
+            show_error(request, error)
         else:
             messages.success(request, _("Leave approved.") if decision == "approve" else _("Leave declined."))
     return redirect("activities:detail", pk=leave.activity_id)
@@ -144,8 +129,8 @@ def manual_checkin(request, pk: int):
         raise Http404("No such member")
     try:
         created = services.perform_checkin(member, activity, kind=CheckIn.Kind.MANUAL, entered_by=request.user)[1]
-    except services.CheckInError as exc:
-        messages.error(request, str(exc))
+    except services.CheckInError as error:
+        show_error(request, error)
     else:
         if created:
             messages.success(request, _("%(name)s is marked as attending.") % {"name": member.name})
@@ -173,7 +158,7 @@ def activity_edit(request, pk: int):
 @login_required
 @require_safe
 def organization_stats(request, pk: int):
-    organization = get_managed_organization(request.user, pk)
+    organization = get_managed_organization(request.user, pk, Capability.MANAGE_ACTIVITIES)
     today = timezone.localdate()
     months, series = stats.monthly_attendance(organization, today)
     return render(
@@ -202,32 +187,6 @@ def attendance_export(request, pk: int):
 
 
 # --- the member's side ----------------------------------------------------------------------
-
-
-def get_own_member(user) -> Member:
-    """The roster entry of the logged-in user; a login without one has no member pages."""
-    member = Member.objects.select_related("organization").filter(user=user, state=Member.State.ACTIVE).first()
-    if member is None:
-        raise Http404("No roster entry")
-    return member
-
-
-def get_member_activity(member: Member, pk: int) -> Activity:
-    """An activity of the member's own branch, or 404: other branches' activities do not exist for them."""
-    activity = (
-        Activity.objects.select_related("organization").filter(pk=pk, organization_id=member.organization_id).first()
-    )
-    if activity is None:
-        raise Http404("No such activity")
-    return activity
-
-
-def get_own_delivery(member: Member, pk: int) -> MaterialDelivery:
-    """A material delivered to this member, or 404, whoever else it was sent to."""
-    delivery = MaterialDelivery.objects.select_related("material").filter(pk=pk, member=member).first()
-    if delivery is None:
-        raise Http404("No such material")
-    return delivery
 
 
 def current_activity(member: Member, now: dt.datetime) -> Activity | None:
@@ -316,7 +275,7 @@ def my_activity(request):
 @require_safe
 def member_detail(request, pk: int):
     member = get_own_member(request.user)
-    activity = get_member_activity(member, pk)
+    activity = get_own_activity(member, pk)
     context = member_activity_context(member, activity, timezone.now())
     context.update(member=member, back=reverse("activities:member_detail", args=[activity.pk]))
     return render(request, "activities/member_detail.html", context)
@@ -339,7 +298,7 @@ def _form_errors(request, form) -> None:
 @require_POST
 def member_checkin(request, pk: int):
     member = get_own_member(request.user)
-    activity = get_member_activity(member, pk)
+    activity = get_own_activity(member, pk)
     form = CheckInForm(request.POST, request.FILES)
     if not form.is_valid():
         _form_errors(request, form)
@@ -352,8 +311,8 @@ def member_checkin(request, pk: int):
             city=form.cleaned_data["city"].strip(),
             photo=form.cleaned_data["photo"],
         )
-    except services.CheckInError as exc:
-        messages.error(request, str(exc))
+    except services.CheckInError as error:
+        show_error(request, error)
     else:
         at = timezone.localtime(checkin.checked_in_at).strftime("%H:%M")
         nonce = form.cleaned_data["nonce"]
@@ -370,15 +329,15 @@ def member_checkin(request, pk: int):
 @require_POST
 def member_leave(request, pk: int):
     member = get_own_member(request.user)
-    activity = get_member_activity(member, pk)
+    activity = get_own_activity(member, pk)
     form = LeaveForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
         return _back(request, activity)
     try:
         created = services.request_leave(member, activity, form.cleaned_data["reason"])[1]
-    except services.CheckInError as exc:
-        messages.error(request, str(exc))
+    except services.LeaveError as error:
+        show_error(request, error)
     else:
         if created:
             messages.success(request, _("Your leave request has been sent to the secretary."))
@@ -391,7 +350,7 @@ def member_leave(request, pk: int):
 @require_POST
 def member_makeup(request, pk: int):
     member = get_own_member(request.user)
-    activity = get_member_activity(member, pk)
+    activity = get_own_activity(member, pk)
     form = MakeUpForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
@@ -400,8 +359,8 @@ def member_makeup(request, pk: int):
         created = services.perform_checkin(
             member, activity, kind=CheckIn.Kind.MAKE_UP, note=form.cleaned_data["note"].strip()
         )[1]
-    except services.CheckInError as exc:
-        messages.error(request, str(exc))
+    except services.CheckInError as error:
+        show_error(request, error)
     else:
         if created:
             messages.success(request, _("Your make-up study is recorded."))

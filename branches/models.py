@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
+
+from .dates import shift_month
 
 
 def default_reminder_offsets() -> list[int]:
@@ -192,6 +196,21 @@ class Organization(models.Model):
             path=Concat(models.Value(self.path), Substr("path", len(old_path) + 1)),
             depth=models.F("depth") + shift,
         )
+
+    def activity_date(self, year: int, month: int) -> dt.date:
+        """The day the branch's rule gives for a month (``activity_day`` is 1 to 28, so it always exists).
+
+        This plans a month; once the month's activity is planned, its own date
+        is the truth, and a secretary may have moved it.
+        """
+        return dt.date(year, month, self.activity_day)
+
+    def next_activity_date(self, today: dt.date) -> dt.date:
+        """The rule's activity day on or after ``today``: for a month that nothing is planned for yet."""
+        this_month = self.activity_date(today.year, today.month)
+        if this_month >= today:
+            return this_month
+        return self.activity_date(*shift_month(today.year, today.month, 1))
 
     def is_within(self, other: Organization) -> bool:
         """True if this organization is ``other`` or lies below it."""

@@ -1,8 +1,6 @@
-"""Use cases of the organization tree: who may manage what, and when the activity day is."""
+"""Use cases of the organization tree: who may manage what."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from .access import Capability, can, scope_of
 from .access import get_managed_organization as _get_managed_organization
@@ -20,20 +18,6 @@ def can_manage(user, organization: Organization) -> bool:
 
 def managed_organizations(user):
     return scope_of(user).organizations(Capability.MANAGE_ROSTER)
-
-
-def activity_date(organization: Organization, year: int, month: int) -> dt.date:
-    """The branch's fixed activity day in a given month (1 to 28, so it always exists)."""
-    return dt.date(year, month, organization.activity_day)
-
-
-def next_activity_date(organization: Organization, today: dt.date) -> dt.date:
-    """The activity day on or after ``today``."""
-    this_month = activity_date(organization, today.year, today.month)
-    if this_month >= today:
-        return this_month
-    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
-    return activity_date(organization, year, month)
 
 
 def get_managed_organization(user, pk: int) -> Organization:

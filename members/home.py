@@ -16,6 +16,9 @@ from django.http import HttpRequest
 from .models import Member
 
 # (request, member, today) -> {"template": "app/_section.html", ...} or None to show nothing.
+# A section that knows the branch's planned activities says when the next one
+# is as ``next_activity_on`` (a date); the page's countdown shows that date, so
+# it never disagrees with the section's own card.
 HomeSection = Callable[[HttpRequest, Member, dt.date], dict | None]
 
 _sections: list[HomeSection] = []
@@ -26,6 +29,14 @@ def register_home_section(func: HomeSection) -> HomeSection:
     if func not in _sections:
         _sections.append(func)
     return func
+
+
+def next_activity_on(sections: list[dict], member: Member, today: dt.date) -> dt.date:
+    """The next activity day as the sections know it, else the branch's rule (nothing planned, or no section)."""
+    for section in sections:
+        if section.get("next_activity_on"):
+            return section["next_activity_on"]
+    return member.organization.next_activity_date(today)
 
 
 def home_sections(request: HttpRequest, member: Member, today: dt.date) -> list[dict]:

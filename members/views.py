@@ -3,9 +3,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from branches.services import managed_organizations, next_activity_date
+from branches.access import Capability, scope_of
 
-from .home import home_sections
+from .access import own_member
+from .home import home_sections, next_activity_on
 from .models import Member, SignupRequest, anniversary
 from .services import active_member_counts
 
@@ -17,10 +18,15 @@ def home(request):
         return render(request, "members/landing.html")
     today = timezone.localdate()
     context: dict = {"today": today}
-    member = Member.objects.select_related("organization", "group").filter(user=request.user).first()
-    if member is not None:
+    member = own_member(request.user, include_former=True)
+    if member is not None and member.state != Member.State.ACTIVE:
+        # Transferred out: the branch's present (its activity days, what is due)
+        # is no longer theirs; their own past stays readable.
+        context["former_member"] = member
+    elif member is not None:
         branch = member.organization
-        activity_on = next_activity_date(branch, today)
+        sections = home_sections(request, member, today)
+        activity_on = next_activity_on(sections, member, today)
         context.update(
             member=member,
             branch=branch,
@@ -30,13 +36,19 @@ def home(request):
             next_birthday=member.next_political_birthday(today),
             is_political_birthday=anniversary(member.joined_party_on, today.year) == today
             and member.joined_party_on < today,
-            sections=home_sections(request, member, today),
+            sections=sections,
         )
     else:
         context["signup_request"] = (
             SignupRequest.objects.select_related("organization").filter(user=request.user).first()
         )
-    managed = list(managed_organizations(request.user).filter(kind__in=["branch", "group"]).order_by("path")[:50])
+    # Each links to the organization's activity statistics.
+    managed = list(
+        scope_of(request.user)
+        .organizations(Capability.MANAGE_ACTIVITIES)
+        .filter(kind__in=["branch", "group"])
+        .order_by("path")[:50]
+    )
     if managed:
         counts = active_member_counts(managed)
         for organization in managed:
@@ -50,7 +62,8 @@ def home(request):
 def me(request):
     """My profile as the branch holds it, masked, with links to my records and account settings."""
     today = timezone.localdate()
-    member = Member.objects.select_related("organization", "group").filter(user=request.user).first()
+    # One's profile is one's own past too: still shown after a transfer out.
+    member = own_member(request.user, include_former=True)
     context: dict = {"member": member}
     if member is not None:
         context.update(party_age=member.party_age(today), next_birthday=member.next_political_birthday(today))

@@ -41,7 +41,8 @@ def _navigation(user) -> dict:
         .objects.filter(pk=user.pk)
         .values(
             unread=Subquery(unread, output_field=IntegerField()),
-            is_member=Exists(Member.objects.filter(user_id=OuterRef("pk"))),
+            # The member tabs lead to pages of the branch's present: a former member has none.
+            is_member=Exists(Member.objects.filter(user_id=OuterRef("pk"), state=Member.State.ACTIVE)),
             manages=Exists(Role.objects.filter(user_id=OuterRef("pk"))),
         )
         .first()

@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from branches.access import Capability, capability_required
+from branches.errors import show_error
 from branches.files import private_file_response
-from branches.services import require_manager
-from members.access import get_managed_member
-from members.access import managed_members as members_visible_to
+from members.access import get_managed_member, managed_members
 
 from . import greetings
+from .access import get_managed_greeting, get_own_greeting
 from .models import Greeting
 
 PER_PAGE = 50
@@ -33,23 +34,18 @@ class PersonalLineForm(forms.Form):
     )
 
 
-def get_greeting_for_user(user, pk: int) -> Greeting:
-    """A greeting its member, or a manager of the member's branch or group, may see; else 404."""
-    greeting = Greeting.objects.select_related("member").filter(pk=pk).first()
-    if greeting is None:
-        raise Http404("No such greeting")
-    if greeting.member.user_id == user.pk:
-        return greeting
-    if members_visible_to(user).filter(pk=greeting.member_id).exists():
-        return greeting
-    raise Http404("No such greeting")
-
-
 @login_required
 @require_safe
 def card(request, pk: int):
-    """The card as a JPEG, never from a public /media/ link; ``?download=1`` saves it."""
-    greeting = get_greeting_for_user(request.user, pk)
+    """The card as a JPEG, never from a public /media/ link; ``?download=1`` saves it.
+
+    Its member sees it, and so does whoever manages the member's roster
+    entry; to anyone else it does not exist.
+    """
+    try:
+        greeting = get_own_greeting(request.user, pk)
+    except Http404:
+        greeting = get_managed_greeting(request.user, pk)
     if not greeting.card:
         raise Http404("The card is not ready")
     return private_file_response(
@@ -60,13 +56,12 @@ def card(request, pk: int):
     )
 
 
-@login_required
+@capability_required(Capability.MANAGE_ROSTER)
 @require_safe
 def upcoming(request):
     """Political birthdays of the next 30 days in the user's scope, with the line for each card."""
-    require_manager(request.user)
     today = timezone.localdate()
-    members = greetings.upcoming_birthdays(members_visible_to(request.user), today)
+    members = greetings.upcoming_birthdays(managed_members(request.user), today)
     page = Paginator(members, PER_PAGE).get_page(request.GET.get("page"))
     rows = greetings.with_greetings(page.object_list, today)
     return render(
@@ -79,8 +74,10 @@ def upcoming(request):
 @login_required
 @require_POST
 def line(request, member_pk: int):
-    """Add or change the secretary's line on a member's next card; refused once the greeting is sent."""
-    require_manager(request.user)
+    """Add or change the secretary's line on a member's next card; refused once the greeting is sent.
+
+    The URL names a member, so anyone outside the scope (a plain member too) gets 404.
+    """
     member = get_managed_member(request.user, member_pk)
     form = PersonalLineForm(request.POST)
     if not form.is_valid():
@@ -89,7 +86,7 @@ def line(request, member_pk: int):
         try:
             greetings.set_personal_line(member, form.cleaned_data["personal_line"])
         except greetings.GreetingError as error:
-            messages.error(request, str(error.message))
+            show_error(request, error)
         else:
             messages.success(request, _("The line for %(name)s's card is saved.") % {"name": member.name})
     return redirect("greetings:upcoming")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -14,6 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from branches.chunks import chunked
+from branches.dates import shift_month
+from branches.errors import DomainError
 from members.models import Member
 
 from .models import Greeting
@@ -31,13 +35,10 @@ UPCOMING_DAYS = 30
 CARD_CHUNK = 100
 
 
-class GreetingError(Exception):
-    """A refused change to a greeting; ``code`` names the reason for callers and tests."""
+class GreetingError(DomainError):
+    """A refused change to a greeting; ``code`` ("inactive", "too_early", "sent") names the reason."""
 
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+    default_code = "greeting_refused"
 
 
 def greeting_notice() -> Notice:
@@ -94,7 +95,7 @@ def greet_day(day: dt.date, *, days_late: int, now: dt.datetime, chunk_size: int
     """Create and send the greetings of one anniversary day; returns how many were sent by this call."""
     rows = list(eligible_members(day).order_by("pk").values_list("pk", "joined_party_on"))
     sent = 0
-    for chunk in _chunks(rows, chunk_size):
+    for chunk in chunked(rows, chunk_size):
         with transaction.atomic(savepoint=False):
             Greeting.objects.bulk_create(
                 [
@@ -140,8 +141,8 @@ def queue_missing_cards(today: dt.date) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    for chunk in _chunks(ids, CARD_CHUNK):
-        render_cards.delay_on_commit(list(chunk))
+    for chunk in chunked(ids, CARD_CHUNK):
+        render_cards.delay_on_commit(chunk)
     return len(ids)
 
 
@@ -169,11 +170,6 @@ def render_missing_cards(greeting_ids: Iterable[int]) -> int:
         else:
             greeting.card.storage.delete(name)
     return stored
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 # --- The secretary's side -----------------------------------------------------------------------
@@ -206,14 +202,14 @@ def birthday_window(today: dt.date, days: int = UPCOMING_DAYS) -> Q:
     """
     end = today + dt.timedelta(days=days)
     condition = Q()
-    cursor = today.replace(day=1)
-    while cursor <= end:
-        first = today.day if (cursor.year, cursor.month) == (today.year, today.month) else 1
-        last = end.day if (cursor.year, cursor.month) == (end.year, end.month) else 31
-        if cursor.month == 2 and last == 28 and not _is_leap(cursor.year):
+    year, month = today.year, today.month
+    while (year, month) <= (end.year, end.month):
+        first = today.day if (year, month) == (today.year, today.month) else 1
+        last = end.day if (year, month) == (end.year, end.month) else 31
+        if month == 2 and last == 28 and not calendar.isleap(year):
             last = 29
-        condition |= Q(joined_party_month=cursor.month, joined_party_day__gte=first, joined_party_day__lte=last)
-        cursor = (cursor + dt.timedelta(days=32)).replace(day=1)
+        condition |= Q(joined_party_month=month, joined_party_day__gte=first, joined_party_day__lte=last)
+        year, month = shift_month(year, month, 1)
     return condition
 
 
@@ -282,10 +278,6 @@ def set_personal_line(member: Member, line: str, today: dt.date | None = None) -
         )
     greeting.personal_line = line
     return greeting
-
-
-def _is_leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 def recent_greeting(member: Member, today: dt.date) -> Greeting | None:

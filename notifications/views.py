@@ -11,22 +11,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from branches.models import Organization
-from branches.services import get_managed_organization, managed_organizations
-from members.models import Member
+from members.access import own_member
 
+from .access import get_managed_channel_organization, get_own_notification, managed_channel_organizations
 from .forms import BranchChannelsForm, MemberChannelsForm, MessageTemplateForm
-from .models import BranchChannels, MemberChannels, MessageTemplate, Notification
+from .models import BranchChannels, MemberChannels, MessageTemplate
 from .services import KIND_PLACEHOLDERS, TEMPLATE_KINDS, Notice, inbox_for, mark_read, render_notice
 from .transports import mask_webhook
-
-
-def get_notification_for_user(user, pk: int) -> Notification:
-    """One of the user's own notices, or 404: nobody learns of another person's inbox."""
-    notification = inbox_for(user).filter(pk=pk).first()
-    if notification is None:
-        raise Http404("No such notice")
-    return notification
 
 
 @login_required
@@ -39,7 +30,7 @@ def inbox(request):
 @login_required
 @require_safe
 def open_notification(request, pk: int):
-    notification = get_notification_for_user(request.user, pk)
+    notification = get_own_notification(request.user, pk)
     was_unread = mark_read(notification)
     # Links are written by our own code; still, only a local path becomes a button.
     link = notification.url
@@ -54,14 +45,14 @@ def open_notification(request, pk: int):
 
 # --- channels -------------------------------------------------------------------------------
 
-CHANNEL_KINDS = (Organization.Kind.BRANCH, Organization.Kind.GROUP)
-
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def channels(request):
     """A member turns SMS and email on or off; the inbox always receives. Secretaries find their branches here."""
-    member = Member.objects.filter(user_id=request.user.pk).first()
+    # Channels say how notices reach the person, not what they do in a branch;
+    # notices of their own past can still reach a transferred-out member.
+    member = own_member(request.user, include_former=True)
     form = None
     if member is not None:
         instance = MemberChannels.objects.filter(member=member).first() or MemberChannels(member=member)
@@ -72,22 +63,15 @@ def channels(request):
             return redirect("notifications:channels")
     elif request.method == "POST":
         raise Http404("No roster entry")
-    branches = list(managed_organizations(request.user).filter(kind__in=CHANNEL_KINDS).order_by("path")[:100])
+    branches = list(managed_channel_organizations(request.user).order_by("path")[:100])
     return render(request, "notifications/channels.html", {"form": form, "branches": branches})
-
-
-def _get_channel_organization(user, pk: int) -> Organization:
-    organization = get_managed_organization(user, pk)
-    if organization.kind not in CHANNEL_KINDS:
-        raise Http404("Channels belong to branches and groups")
-    return organization
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def branch_channels(request, pk: int):
     """Quiet hours, SMS and email switches and the WeCom robot of one branch or group."""
-    organization = _get_channel_organization(request.user, pk)
+    organization = get_managed_channel_organization(request.user, pk)
     instance = BranchChannels.objects.filter(organization=organization).first() or BranchChannels(
         organization=organization
     )
@@ -110,7 +94,7 @@ def branch_channels(request, pk: int):
 @require_safe
 def templates(request, pk: int):
     """Each kind of notice with the branch's own wording, the site-wide one, or the built-in text."""
-    organization = _get_channel_organization(request.user, pk)
+    organization = get_managed_channel_organization(request.user, pk)
     saved = {
         (t.organization_id, t.kind, t.language): t
         for t in MessageTemplate.objects.filter(
@@ -140,7 +124,7 @@ def templates(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def edit_template(request, pk: int, kind: str, language: str):
     """Word one kind of notice in one language; "preview" renders it without saving, "delete" restores the default."""
-    organization = _get_channel_organization(request.user, pk)
+    organization = get_managed_channel_organization(request.user, pk)
     if kind not in TEMPLATE_KINDS or language not in dict(settings.LANGUAGES):
         raise Http404("No such kind of notice")
     instance = MessageTemplate.objects.filter(organization=organization, kind=kind, language=language).first()

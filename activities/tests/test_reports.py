@@ -8,7 +8,8 @@ from django.urls import reverse
 from PIL import Image
 
 from activities.models import Report
-from activities.reports import ReportError, add_months, next_report_due, reply_to_report
+from activities.reports import ReportError, next_report_due, reply_to_report
+from branches.dates import add_months
 from branches.models import Role
 from branches.tests.factories import RoleFactory
 from branches.uploads import ATTACHMENT_MAX_BYTES as MAX_ATTACHMENT_BYTES

@@ -3,8 +3,8 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from branches.access import Capability, can, scope_of
 from branches.models import Organization, Role
-from branches.services import can_manage, managed_organizations, next_activity_date
 from branches.tests.factories import GroupFactory, OrganizationFactory, RoleFactory
 from members.tests.factories import UserFactory
 
@@ -102,17 +102,18 @@ def test_a_role_covers_the_whole_subtree(tree):
     committee, general, branch, group, other = tree
     user = UserFactory()
     RoleFactory(user=user, organization=general, kind=Role.Kind.SECRETARY)
-    assert can_manage(user, group)
-    assert can_manage(user, branch)
-    assert not can_manage(user, other)
-    assert not can_manage(user, committee)
-    assert set(managed_organizations(user)) == {general, branch, group}
+    roster = Capability.MANAGE_ROSTER
+    assert can(user, roster, group)
+    assert can(user, roster, branch)
+    assert not can(user, roster, other)
+    assert not can(user, roster, committee)
+    assert set(scope_of(user).organizations(roster)) == {general, branch, group}
 
 
 def test_a_user_without_roles_manages_nothing(tree):
     user = UserFactory()
-    assert not can_manage(user, tree[2])
-    assert not managed_organizations(user).exists()
+    assert not can(user, Capability.MANAGE_ROSTER, tree[2])
+    assert not scope_of(user).organizations(Capability.MANAGE_ROSTER).exists()
 
 
 def test_role_paths_are_read_once_per_user_object(tree, django_assert_num_queries):
@@ -120,9 +121,9 @@ def test_role_paths_are_read_once_per_user_object(tree, django_assert_num_querie
     user = UserFactory()
     RoleFactory(user=user, organization=branch)
     with django_assert_num_queries(1):
-        assert can_manage(user, group)
-        assert not can_manage(user, other)
-        assert can_manage(user, branch)
+        assert can(user, Capability.MANAGE_ROSTER, group)
+        assert not can(user, Capability.MANAGE_ACTIVITIES, other)
+        assert can(user, Capability.ANSWER_REPORTS, branch)
 
 
 @pytest.mark.parametrize(
@@ -135,4 +136,10 @@ def test_role_paths_are_read_once_per_user_object(tree, django_assert_num_querie
     ],
 )
 def test_next_activity_day_rolls_over_month_and_year_ends(today, expected):
-    assert next_activity_date(Organization(activity_day=6), today) == expected
+    assert Organization(activity_day=6).next_activity_date(today) == expected
+
+
+def test_the_rules_day_exists_in_every_month():
+    branch = Organization(activity_day=28)
+    assert branch.activity_date(2027, 2) == dt.date(2027, 2, 28)
+    assert branch.next_activity_date(dt.date(2027, 1, 29)) == dt.date(2027, 2, 28)

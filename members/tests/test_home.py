@@ -185,3 +185,69 @@ def test_a_secretary_has_links_to_the_secretary_pages(client, secretary):
 
 def test_visitors_get_no_tab_bar(client):
     assert 'class="tabbar"' not in client.get(reverse("home")).content.decode()
+
+
+@time_machine.travel(dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+def test_a_moved_activity_day_is_the_one_date_the_home_page_shows(client, branch_a):
+    from activities.tests.factories import ActivityFactory
+
+    user = UserFactory()
+    MemberFactory(user=user, phone=user.phone, organization=branch_a, joined_party_on=dt.date(2010, 5, 20))
+    assert branch_a.activity_day == 6
+    activity = ActivityFactory(organization=branch_a, date=dt.date(2026, 12, 6))
+    ActivityFactory(organization=branch_a, date=dt.date(2027, 1, 6))
+    # The secretary moves this month's day; the branch's rule stays the 6th.
+    activity.date = dt.date(2026, 12, 4)
+    activity.save()
+    client.force_login(user)
+    response = client.get(reverse("home"), headers={"accept-language": "en"})
+    body = response.content.decode()
+    (section,) = response.context["sections"]
+    assert response.context["activity_on"] == section["activity"].date == dt.date(2026, 12, 4)
+    assert response.context["days_to_activity"] == section["days_to_activity"] == 1
+    assert body.count("2026-12-04") == 2
+    assert "2026-12-06" not in body
+    assert "In 1 day" in body
+
+
+@time_machine.travel(dt.datetime(2026, 12, 8, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+def test_while_check_in_stays_open_after_the_day_the_countdown_is_the_next_planned_day(client, member, branch_a):
+    from activities.tests.factories import ActivityFactory
+
+    ActivityFactory(organization=branch_a, date=dt.date(2026, 12, 6))
+    ActivityFactory(organization=branch_a, date=dt.date(2027, 1, 8))
+    client.force_login(member.user)
+    response = client.get(reverse("home"))
+    (section,) = response.context["sections"]
+    assert section["activity"].date == dt.date(2026, 12, 6)
+    assert section["checkin_state"] == "open"
+    # January's planned day, not the rule's 6 January.
+    assert response.context["activity_on"] == dt.date(2027, 1, 8)
+
+
+@time_machine.travel(dt.datetime(2026, 12, 8, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+def test_a_month_already_planned_is_not_counted_again_from_the_rule(client, member, branch_a):
+    from activities.tests.factories import ActivityFactory
+
+    branch_a.activity_day = 10
+    branch_a.save()
+    # Moved from the 10th to the 7th; January is not planned yet.
+    ActivityFactory(organization=branch_a, date=dt.date(2026, 12, 7))
+    client.force_login(member.user)
+    assert client.get(reverse("home")).context["activity_on"] == dt.date(2027, 1, 10)
+
+
+def test_a_transferred_out_member_sees_no_branch_present_but_their_reports(client, member, branch_a):
+    from members.models import Member
+
+    Member.objects.filter(pk=member.pk).update(
+        state=Member.State.TRANSFERRED_OUT, transferred_out_on=dt.date(2026, 11, 30)
+    )
+    client.force_login(member.user)
+    response = client.get(reverse("home"), headers={"accept-language": "en"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "sections" not in response.context and "activity_on" not in response.context
+    assert f"You were transferred out of {branch_a.name}." in body
+    assert f'href="{reverse("reports:mine")}"' in body
+    assert "not linked to a roster entry" not in body

@@ -91,3 +91,15 @@ def test_uploaded_files_are_not_served_from_media_url_even_in_debug(settings):
         settings.DEBUG = False
         importlib.reload(config.urls)
     assert not any(settings.MEDIA_URL.strip("/") in pattern for pattern in patterns)
+
+
+def test_a_transferred_out_member_still_sees_their_profile(client, member):
+    from members.models import Member
+
+    Member.objects.filter(pk=member.pk).update(
+        state=Member.State.TRANSFERRED_OUT, transferred_out_on=dt.date(2026, 11, 30)
+    )
+    client.force_login(member.user)
+    response = client.get(reverse("members:me"))
+    assert response.context["member"] == member
+    assert member.masked_phone in response.content.decode()

@@ -460,7 +460,7 @@ def test_an_outsider_secretary_cannot_set_a_line(client, branch_a, branch_b):
 
 def test_a_plain_member_cannot_set_a_line(client, member):
     client.force_login(member.user)
-    assert client.post(reverse("greetings:line", args=[member.pk]), {"personal_line": "x"}).status_code == 403
+    assert client.post(reverse("greetings:line", args=[member.pk]), {"personal_line": "x"}).status_code == 404
 
 
 def test_setting_a_line_refuses_get(client, secretary, member):
