@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from branches.models import Organization
 
-from . import services
+from . import access
 from .models import ZERO, Assessment, Evaluation, Rating, Section, Subject
 
 # Distinct colours for up to twelve sections; the first eight are the attendance chart's.
@@ -60,8 +60,8 @@ def scheme_maxima(sections: list[Section]) -> list[tuple[str, Decimal]]:
 
 
 def branch_rounds(user):
-    """Branch rounds (堡垒指数) over organizations the user manages."""
-    return services.reviewable_evaluations(user).filter(scheme__subject=Subject.BRANCH)
+    """Branch rounds (堡垒指数) the user reviews."""
+    return access.managed_evaluations(user).filter(scheme__subject=Subject.BRANCH)
 
 
 def branch_years(user) -> list[int]:

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from activities.demo import HISTORY_MONTHS
 from activities.models import Report
+from branches.dates import month_end
 from branches.models import Organization, Role
 from members.demo import (
     COMMITTEE_CODE,
@@ -189,10 +190,6 @@ def _branch_secretary(branch: Organization) -> User | None:
 # --- A year of records ----------------------------------------------------------------------
 
 
-def _month_ended(year: int, month: int, today: dt.date) -> bool:
-    return (year, month) < (today.year, today.month)
-
-
 def _contacts(members: list[tuple], drifting: set[int], secretary: User | None, today: dt.date) -> int:
     """The branch's contact log for the months of the year before the activity demo's history starts.
 
@@ -253,9 +250,9 @@ def _reports(
     rows, when = [], []
     for number, span in periods:
         rng = random.Random(SEED * 1000 + year * 12 + number)  # noqa: S311 -- repeatable demo data
-        ended = _month_ended(year, span[-1], today)
+        ended = month_end(year, span[-1]) < today
         # A period still running: some members have reported already, in a month that is over.
-        open_months = [m for m in span if _month_ended(year, m, today)]
+        open_months = [m for m in span if month_end(year, m) < today]
         title = _report_title(year, number, span, every)
         for pk, _user_id, joined, _workplace in members:
             roll = rng.random()

@@ -65,7 +65,7 @@ class SelfAssessmentForm(forms.Form):
                 try:
                     services.parse_points(raw, item)
                 except services.EvaluationError as error:
-                    self.add_error(name, ValidationError(str(error)))
+                    self.add_error(name, ValidationError(str(error), code=error.code))
         return cleaned
 
     def rows(self):

@@ -12,37 +12,19 @@ from pathlib import PurePath
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from branches.errors import add_to_form, show_error
 from branches.files import private_file_response
-from branches.models import Role
 from branches.uploads import content_type_of
-from members.models import Member
+from members.access import own_member
 
-from . import services
+from . import access, services
 from .member_forms import ObjectionForm, SelfAssessmentForm
-from .models import Assessment, Evaluation, Evidence, Item, Objection, Rating, Section, Subject
+from .models import Assessment, Evaluation, Item, Objection, Rating, Section, Subject
 from .scoring import section_points
-
-PUBLISHED = (Evaluation.Stage.PUBLICITY, Evaluation.Stage.FINAL)
-
-
-def is_published(evaluation: Evaluation) -> bool:
-    return evaluation.stage in PUBLISHED
-
-
-def own_member(user) -> Member | None:
-    """The logged-in person's roster entry, or None for a login without one."""
-    return Member.objects.select_related("organization").filter(user_id=user.pk).first()
-
-
-def is_listed(assessment: Assessment) -> bool:
-    """Does the publicity page name this result? Branches always; members unless simply "qualified"."""
-    return assessment.branch_id is not None or assessment.rating != Rating.QUALIFIED
-
 
 # --- My results ---------------------------------------------------------------------------
 
@@ -50,22 +32,21 @@ def is_listed(assessment: Assessment) -> bool:
 @login_required
 @require_safe
 def mine(request):
-    member = own_member(request.user)
+    # One's own results stay readable after a transfer out; the branch's rounds are for its members.
+    member = own_member(request.user, include_former=True)
     results = Assessment.objects.select_related("evaluation__scheme", "evaluation__organization").order_by(
         "-evaluation__year", "-evaluation__created_at", "-pk"
     )
     mine = list(results.filter(member=member)) if member else []
     # A branch's own result is filled in by its secretaries.
-    branches = list(
-        results.filter(
-            branch_id__in=Role.objects.filter(user_id=request.user.pk).values("organization_id")
-        ).select_related("branch")
-    )
+    branches = list(results.filter(branch_id__in=access.own_branch_ids(request.user)).select_related("branch"))
     rounds = []
-    if member is not None and member.state == Member.State.ACTIVE:
+    if member is not None and member.state == member.State.ACTIVE:
         branch = member.organization
         rounds = list(
-            Evaluation.objects.filter(stage__in=PUBLISHED, organization_id__in=[*branch.ancestor_ids(), branch.pk])
+            Evaluation.objects.filter(
+                stage__in=access.PUBLISHED, organization_id__in=[*branch.ancestor_ids(), branch.pk]
+            )
             .select_related("scheme", "organization")
             .order_by("-year", "-publicity_starts_at", "-pk")[:10]
         )
@@ -101,9 +82,9 @@ def _claimable(section: Section, item: Item) -> bool:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def assessment(request, pk: int):
-    assessment = services.get_own_assessment(request.user, pk)
+    assessment = access.get_own_assessment(request.user, pk)
     evaluation = assessment.evaluation
-    published = is_published(evaluation)
+    published = access.is_published(evaluation)
     blocks, found = _sections(assessment, published)
     scores = {row["item"].pk: row["score"] for block in blocks for row in block["rows"] if row["score"]}
     claimable = [row["item"] for block in blocks for row in block["rows"] if row["claimable"]]
@@ -113,31 +94,33 @@ def assessment(request, pk: int):
     form = None
     status = 200
     if request.method == "POST":
-        if evaluation.stage != Evaluation.Stage.SELF_ASSESSMENT:
-            messages.error(request, _("Self-assessment is closed for this round."))
+        try:
+            services.check_self_assessment_open(evaluation)
+        except services.EvaluationError as error:
+            show_error(request, error)
             return redirect("evaluations:assessment", pk=assessment.pk)
         form = SelfAssessmentForm(claimable, request.POST, deducting=deducting)
         if form.is_valid():
             try:
                 services.submit_self_assessment(assessment, request.user, form.cleaned_data["summary"], form.claims())
             except services.EvaluationError as error:
-                form.add_error(None, str(error))
+                add_to_form(form, error)
             else:
                 messages.success(request, _("Your self-assessment is saved. You may change it until review starts."))
                 return redirect("evaluations:assessment", pk=assessment.pk)
         status = 400
-    elif evaluation.stage == Evaluation.Stage.SELF_ASSESSMENT:
+    elif evaluation.stage == Evaluation.Stage.SELF_ASSESSMENT and access.can_self_assess(request.user, assessment):
         form = SelfAssessmentForm(
             claimable, initial={"summary": assessment.self_summary}, scores=scores, deducting=deducting
         )
-    member = own_member(request.user)
+    member = own_member(request.user, include_former=True)
     objections = (
         list(Objection.objects.filter(assessment=assessment, raised_by=member).select_related("resolved_by"))
         if member
         else []
     )
     objection_form = None
-    if member is not None and services.publicity_open(evaluation) and services.can_see_publicity(member, evaluation):
+    if services.publicity_open(evaluation) and access.can_see_publicity(member, evaluation):
         objection_form = ObjectionForm()
     vetoed = [f for f in found if f["section"].kind == Section.Kind.VETO]
     reversed_ = [f for f in found if f["section"].kind == Section.Kind.REVERSE]
@@ -163,26 +146,10 @@ def assessment(request, pk: int):
 # --- Objections -----------------------------------------------------------------------------
 
 
-def _objection_target(request, pk: int) -> tuple[Assessment, Member, bool]:
-    """The result a member may object to: their own, or one the publicity page names; else 404."""
-    member = own_member(request.user)
-    assessment = (
-        Assessment.objects.select_related("evaluation__scheme", "evaluation__organization", "member", "branch")
-        .filter(pk=pk)
-        .first()
-    )
-    if member is None or assessment is None or not services.can_see_publicity(member, assessment.evaluation):
-        raise Http404("No such assessment")
-    own = services.can_self_assess(request.user, assessment)
-    if not own and not is_listed(assessment):
-        raise Http404("No such assessment")
-    return assessment, member, own
-
-
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def object_to(request, pk: int):
-    assessment, member, own = _objection_target(request, pk)
+    assessment, member, own = access.get_objection_target(request.user, pk)
     evaluation = assessment.evaluation
     form = ObjectionForm(request.POST or None)
     status = 200
@@ -191,7 +158,7 @@ def object_to(request, pk: int):
             try:
                 services.raise_objection(assessment, member, form.cleaned_data["text"])
             except services.EvaluationError as error:
-                form.add_error(None, str(error))
+                add_to_form(form, error)
             else:
                 messages.success(
                     request, _("Your objection is sent. The secretary answers it before the results become final.")
@@ -221,10 +188,7 @@ def object_to(request, pk: int):
 @require_safe
 def publicity(request, pk: int):
     """Names grouped by rating, in roster order: no scores, no ranking."""
-    evaluation = Evaluation.objects.select_related("scheme", "organization").filter(pk=pk).first()
-    member = own_member(request.user)
-    if evaluation is None or not services.can_see_publicity(member, evaluation):
-        raise Http404("No such evaluation")
+    evaluation = access.get_publicized_evaluation(request.user, pk)
     results = Assessment.objects.filter(evaluation=evaluation)
     counts = dict(results.values_list("rating").annotate(n=Count("pk")).order_by())
     by_branch = evaluation.scheme.subject == Subject.BRANCH
@@ -275,25 +239,7 @@ def publicity(request, pk: int):
 @require_safe
 def evidence(request, pk: int):
     """A reviewer's evidence file: for the reviewers, and for the person assessed once it is published."""
-    evidence = (
-        Evidence.objects.select_related(
-            "score__assessment__evaluation__scheme",
-            "score__assessment__evaluation__organization",
-            "score__assessment__member",
-            "score__assessment__branch",
-        )
-        .filter(pk=pk)
-        .first()
-    )
-    if evidence is None:
-        raise Http404("No such file")
-    assessment = evidence.score.assessment
-    evaluation = assessment.evaluation
-    allowed = services.can_review(request.user, evaluation) or (
-        is_published(evaluation) and services.can_self_assess(request.user, assessment)
-    )
-    if not allowed:
-        raise Http404("No such file")
+    evidence = access.get_evidence(request.user, pk)
     extension = PurePath(evidence.file.name).suffix.lower()
     return private_file_response(
         evidence.file,

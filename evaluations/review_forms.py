@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization
-from branches.services import managed_organizations, role_paths
 from branches.uploads import FILE_TYPES, check_attachment
 
-from . import services
-from .models import Item, Scheme, Subject
+from . import access, services
+from .models import Item, Subject
 
 MAX_EVIDENCE_FILES = 5
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -76,7 +74,7 @@ class PointsMixin:
         try:
             services.parse_points(raw, self.item)
         except services.EvaluationError as error:
-            raise ValidationError(str(error)) from None
+            raise ValidationError(str(error), code=error.code) from None
         return raw
 
 
@@ -141,11 +139,9 @@ class ResolveForm(forms.Form):
 
 def usable_schemes(user, today):
     """Schemes of this year and the last two that the user's organizations, or those above them, own."""
-    ancestors = {int(part) for path in role_paths(user) for part in path.strip("/").split("/") if part}
     return (
-        Scheme.objects.filter(year__gte=today.year - 2, year__lte=today.year + 1)
-        .filter(Q(organization__in=managed_organizations(user)) | Q(organization_id__in=ancestors))
-        .select_related("organization")
+        access.usable_schemes(user)
+        .filter(year__gte=today.year - 2, year__lte=today.year + 1)
         .order_by("-year", "subject", "name", "-version")
     )
 
@@ -163,7 +159,7 @@ class OpenRoundForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.today = timezone.localdate()
         self.fields["organization"].queryset = (
-            managed_organizations(user).exclude(kind=Organization.Kind.GROUP).order_by("path")
+            access.managed_organizations(user).exclude(kind=Organization.Kind.GROUP).order_by("path")
         )
         self.fields["organization"].label_from_instance = lambda org: f"{'· ' * org.depth}{org.name}"
         self.schemes = {scheme.pk: scheme for scheme in usable_schemes(user, self.today)}

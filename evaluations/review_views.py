@@ -1,7 +1,7 @@
 """The reviewers' workspace: open a round, follow it stage by stage, score results, answer objections.
 
-Every page is for people with a role (others get 403) and shows only rounds
-over organizations their role covers (others get 404).
+The lists answer 403 to a user who reviews nowhere; a round, result or
+objection outside the user's scope answers 404 (``access``).
 """
 
 from __future__ import annotations
@@ -11,18 +11,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case, CharField, Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from branches.services import require_manager
+from branches.access import Capability, capability_required
+from branches.errors import add_to_form, show_error
 
-from . import services
+from . import access, services
 from .models import Assessment, Evaluation, Item, ItemScore, Objection, ScoreChange, Section, Subject
 from .review_forms import FoundForm, OpenRoundForm, ResolveForm, RestForm, ScoreForm
-from .scoring import score_automatic, section_points
+from .scoring import section_points
 
 PER_PAGE = 50
 SCORING_STAGES = (Evaluation.Stage.REVIEW, Evaluation.Stage.PUBLICITY)
@@ -55,7 +55,7 @@ def _rounds_page(request, form: OpenRoundForm, status: int = 200):
         .values("n")[:1]
     )
     rounds = (
-        services.reviewable_evaluations(request.user)
+        access.managed_evaluations(request.user)
         .annotate(
             n_assessments=Count("assessments"),
             n_self_assessed=Count("assessments", filter=Q(assessments__self_submitted_at__isnull=False)),
@@ -68,17 +68,15 @@ def _rounds_page(request, form: OpenRoundForm, status: int = 200):
     return render(request, "evaluations/review/rounds.html", {"page": page, "form": form}, status=status)
 
 
-@login_required
+@capability_required(Capability.REVIEW_EVALUATIONS)
 @require_safe
 def rounds(request):
-    require_manager(request.user)
     return _rounds_page(request, OpenRoundForm(request.user))
 
 
-@login_required
+@capability_required(Capability.REVIEW_EVALUATIONS)
 @require_POST
 def open_round(request):
-    require_manager(request.user)
     form = OpenRoundForm(request.user, request.POST)
     if not form.is_valid():
         return _rounds_page(request, form, status=400)
@@ -91,7 +89,7 @@ def open_round(request):
             self_assessment_ends_on=data["self_assessment_ends_on"],
         )
     except services.EvaluationError as error:
-        form.add_error(None, str(error))
+        add_to_form(form, error)
         return _rounds_page(request, form, status=400)
     messages.success(
         request,
@@ -236,35 +234,33 @@ def _round_page(request, evaluation: Evaluation, rest_form: RestForm | None = No
 @login_required
 @require_safe
 def round_detail(request, pk: int):
-    require_manager(request.user)
-    evaluation = services.get_reviewable_evaluation(request.user, pk)
+    evaluation = access.get_managed_evaluation(request.user, pk)
     return _round_page(request, evaluation)
 
 
 @login_required
 @require_POST
 def rescore(request, pk: int):
-    require_manager(request.user)
-    evaluation = services.get_reviewable_evaluation(request.user, pk)
-    if evaluation.stage not in (Evaluation.Stage.SELF_ASSESSMENT, Evaluation.Stage.REVIEW):
-        messages.error(request, _("Automatic items are fixed once the results are published."))
-        return redirect("evaluations:round", pk=evaluation.pk)
-    written = score_automatic(evaluation)
-    messages.success(
-        request, _("Automatic items recalculated from the records: %(n)d scores updated.") % {"n": written}
-    )
+    evaluation = access.get_managed_evaluation(request.user, pk)
+    try:
+        written = services.rescore(evaluation, request.user)
+    except services.EvaluationError as error:
+        show_error(request, error)
+    else:
+        messages.success(
+            request, _("Automatic items recalculated from the records: %(n)d scores updated.") % {"n": written}
+        )
     return redirect("evaluations:round", pk=evaluation.pk)
 
 
 @login_required
 @require_POST
 def advance(request, pk: int):
-    require_manager(request.user)
-    evaluation = services.get_reviewable_evaluation(request.user, pk)
+    evaluation = access.get_managed_evaluation(request.user, pk)
     try:
         evaluation = services.advance(evaluation, request.user)
     except services.EvaluationError as error:
-        messages.error(request, str(error))
+        show_error(request, error)
     else:
         messages.success(request, _("The round moved on to: %(stage)s.") % {"stage": evaluation.get_stage_display()})
     return redirect("evaluations:round", pk=evaluation.pk)
@@ -273,11 +269,8 @@ def advance(request, pk: int):
 @login_required
 @require_POST
 def score_rest(request, pk: int, item_pk: int):
-    require_manager(request.user)
-    evaluation = services.get_reviewable_evaluation(request.user, pk)
-    item = Item.objects.select_related("section").filter(pk=item_pk, section__scheme_id=evaluation.scheme_id).first()
-    if item is None:
-        raise Http404("No such item")
+    evaluation = access.get_managed_evaluation(request.user, pk)
+    item = access.get_round_item(evaluation, item_pk)
     form = RestForm(item, request.POST)
     if not form.is_valid():
         return _round_page(request, evaluation, rest_form=form, status=400)
@@ -286,7 +279,7 @@ def score_rest(request, pk: int, item_pk: int):
             evaluation, item, request.user, form.cleaned_data["points"], form.cleaned_data["note"]
         )
     except services.EvaluationError as error:
-        messages.error(request, str(error))
+        show_error(request, error)
     else:
         messages.success(
             request,
@@ -387,23 +380,15 @@ def _review_page(request, assessment: Assessment, bound=None, status: int = 200)
 @login_required
 @require_safe
 def review(request, pk: int):
-    require_manager(request.user)
-    assessment = services.get_reviewable_assessment(request.user, pk)
+    assessment = access.get_managed_assessment(request.user, pk)
     return _review_page(request, assessment)
 
 
 @login_required
 @require_POST
 def score_item(request, pk: int, item_pk: int):
-    require_manager(request.user)
-    assessment = services.get_reviewable_assessment(request.user, pk)
-    item = (
-        Item.objects.select_related("section")
-        .filter(pk=item_pk, section__in=services.applicable_sections(assessment))
-        .first()
-    )
-    if item is None:
-        raise Http404("No such item")
+    assessment = access.get_managed_assessment(request.user, pk)
+    item = access.get_assessment_item(assessment, item_pk)
     if item.section.is_list:
         form = FoundForm(item, request.POST, request.FILES)
     else:
@@ -417,7 +402,8 @@ def score_item(request, pk: int, item_pk: int):
         else:
             services.score_item(assessment, item, request.user, data["points"], data["note"], files=data["files"])
     except services.EvaluationError as error:
-        messages.error(request, str(error))
+        # A message, not the form: outside review the page shows no forms to carry it.
+        show_error(request, error)
         return _review_page(request, assessment, bound=form, status=400)
     messages.success(request, _("“%(item)s” saved.") % {"item": item.title})
     return redirect(reverse("evaluations:review", args=[assessment.pk]) + f"#item-{item.pk}")
@@ -450,24 +436,14 @@ def _objections_page(request, evaluation: Evaluation, bound: ResolveForm | None 
 @login_required
 @require_safe
 def objections(request, pk: int):
-    require_manager(request.user)
-    evaluation = services.get_reviewable_evaluation(request.user, pk)
+    evaluation = access.get_managed_evaluation(request.user, pk)
     return _objections_page(request, evaluation)
 
 
 @login_required
 @require_http_methods(["POST"])
 def resolve_objection(request, pk: int):
-    require_manager(request.user)
-    objection = (
-        Objection.objects.select_related(
-            "assessment__evaluation__scheme", "assessment__evaluation__organization", "assessment__member"
-        )
-        .filter(pk=pk)
-        .first()
-    )
-    if objection is None or not services.can_review(request.user, objection.assessment.evaluation):
-        raise Http404("No such objection")
+    objection = access.get_managed_objection(request.user, pk)
     evaluation = objection.assessment.evaluation
     form = ResolveForm(request.POST, objection_pk=objection.pk)
     if not form.is_valid():
@@ -475,7 +451,7 @@ def resolve_objection(request, pk: int):
     try:
         services.resolve_objection(objection, request.user, form.cleaned_data["upheld"], form.cleaned_data["reply"])
     except services.EvaluationError as error:
-        messages.error(request, str(error))
+        show_error(request, error)
         return redirect("evaluations:objections", pk=evaluation.pk)
     if objection.status == Objection.Status.UPHELD:
         messages.success(

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from activities.models import Activity, Attendance, CheckIn, MaterialDelivery, Report
+from branches.dates import month_end
 from members.models import Contact, Member, Visit
 
 from .models import Subject
@@ -67,17 +68,13 @@ class Period:
         """Months of the year that are over by the cut-off: only they can be due."""
         if self.cutoff.year < self.year:
             return []
-        last = self.cutoff.month if self.cutoff == _month_end(self.cutoff) else self.cutoff.month - 1
+        cutoff = self.cutoff
+        last = cutoff.month if cutoff == month_end(cutoff.year, cutoff.month) else cutoff.month - 1
         return list(range(1, last + 1))
 
 
 def period_for(year: int, today: dt.date) -> Period:
     return Period(year, min(dt.date(year, 12, 31), today))
-
-
-def _month_end(day: dt.date) -> dt.date:
-    first_next = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    return first_next - dt.timedelta(days=1)
 
 
 Measurer = Callable[[list[int], Period], dict[int, Measure]]

@@ -20,9 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization
-from branches.services import managed_organizations, role_paths
 
-from . import library, rules, services
+from . import access, library, rules, services
 from .models import POINTS, Item, Rating, Scheme, Section, Subject
 
 # The ratings a scheme of each subject gives, best first; the last is the floor.
@@ -47,12 +46,7 @@ def points_field(label, **kwargs) -> forms.DecimalField:
 
 def copy_sources(user):
     """Schemes a user may copy: those of the organizations they manage and of the organizations above them."""
-    ancestors = {int(part) for path in role_paths(user) for part in path.strip("/").split("/") if part}
-    return (
-        Scheme.objects.filter(Q(organization__in=managed_organizations(user)) | Q(organization_id__in=ancestors))
-        .select_related("organization")
-        .order_by("-year", "subject", "name", "-version")
-    )
+    return access.usable_schemes(user).order_by("-year", "subject", "name", "-version")
 
 
 class CopySchemeForm(forms.Form):
@@ -74,7 +68,9 @@ class CopySchemeForm(forms.Form):
         self.fields["year"].initial = timezone.localdate().year
         organizations = self.fields["organization"]
         # A round runs over a branch or an organization above it, never a group.
-        organizations.queryset = managed_organizations(user).exclude(kind=Organization.Kind.GROUP).order_by("path")
+        organizations.queryset = (
+            access.managed_organizations(user).exclude(kind=Organization.Kind.GROUP).order_by("path")
+        )
         organizations.label_from_instance = lambda org: f"{'· ' * org.depth}{org.name}"
         self.fields["library"].choices = [("", "—")] + [(key, spec.name) for key, spec in library.SCHEMES.items()]
         schemes = self.fields["scheme"]

@@ -1,7 +1,7 @@
 """Schemes (the indicator sets), the committee's 堡垒指数 chart and a round's results as a spreadsheet.
 
-Every page is for people with a role (others get 403) and shows only schemes
-and rounds of organizations their role covers (others get 404). A scheme is
+The lists answer 403 to a user who reviews nowhere; a scheme, section, item
+or round outside the user's scope answers 404 (``access``). A scheme is
 edited only until a round uses it; after that it is copied as a new version.
 """
 
@@ -13,17 +13,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from branches.access import Capability, capability_required
+from branches.errors import add_to_form, show_error
 from branches.models import Organization
-from branches.services import can_manage, managed_organizations, require_manager
 
-from . import charts, library, services
+from . import access, charts, library, services
 from .export import evaluation_workbook, filename
 from .models import ZERO, Evaluation, Item, Rating, Scheme, Section, Subject
 from .rules import RULES
@@ -33,39 +34,12 @@ PER_PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-# --- Fetching with the permission check -----------------------------------------------------
-
-
-def get_managed_scheme(user, pk: int) -> Scheme:
-    require_manager(user)
-    scheme = Scheme.objects.select_related("organization").filter(pk=pk).first()
-    if scheme is None or not can_manage(user, scheme.organization):
-        raise Http404("No such scheme")
-    return scheme
-
-
-def get_managed_section(user, pk: int) -> Section:
-    require_manager(user)
-    section = Section.objects.select_related("scheme__organization").filter(pk=pk).first()
-    if section is None or not can_manage(user, section.scheme.organization):
-        raise Http404("No such section")
-    return section
-
-
-def get_managed_item(user, pk: int) -> Item:
-    require_manager(user)
-    item = Item.objects.select_related("section__scheme__organization").filter(pk=pk).first()
-    if item is None or not can_manage(user, item.section.scheme.organization):
-        raise Http404("No such item")
-    return item
-
-
 def _refused(request, scheme: Scheme):
     """A redirect with the reason if the scheme is in use by a round, else None."""
     try:
         services.check_editable(scheme)
     except services.EvaluationError as error:
-        messages.error(request, str(error))
+        show_error(request, error)
         return redirect("evaluations:scheme", pk=scheme.pk)
     return None
 
@@ -88,8 +62,7 @@ def _library():
 
 def _schemes_page(request, form: CopySchemeForm, status: int = 200):
     schemes = (
-        Scheme.objects.filter(organization__in=managed_organizations(request.user))
-        .select_related("organization")
+        access.managed_schemes(request.user)
         .annotate(in_use=Exists(Evaluation.objects.filter(scheme_id=OuterRef("pk"))))
         .order_by("-year", "organization__path", "name", "-version", "pk")
     )
@@ -98,27 +71,25 @@ def _schemes_page(request, form: CopySchemeForm, status: int = 200):
     return render(request, "evaluations/schemes/list.html", context, status=status)
 
 
-@login_required
+@capability_required(Capability.REVIEW_EVALUATIONS)
 @require_safe
 def schemes(request):
-    require_manager(request.user)
     initial = {}
     if request.GET.get("library") in library.SCHEMES:
         initial["library"] = request.GET["library"]
     return _schemes_page(request, CopySchemeForm(request.user, initial=initial))
 
 
-@login_required
+@capability_required(Capability.REVIEW_EVALUATIONS)
 @require_POST
 def copy_scheme(request):
-    require_manager(request.user)
     form = CopySchemeForm(request.user, request.POST)
     if not form.is_valid():
         return _schemes_page(request, form, status=400)
     try:
         scheme = form.save()
     except services.EvaluationError as error:
-        form.add_error(None, str(error))
+        add_to_form(form, error)
         return _schemes_page(request, form, status=400)
     messages.success(
         request,
@@ -143,7 +114,7 @@ def _how_scored(item: Item) -> dict:
 @login_required
 @require_safe
 def scheme_detail(request, pk: int):
-    scheme = get_managed_scheme(request.user, pk)
+    scheme = access.get_managed_scheme(request.user, pk)
     rounds = list(scheme.evaluations.select_related("organization").order_by("organization__path", "pk"))
     sections = list(scheme.sections.prefetch_related("items"))
     type_labels = dict(Organization.BranchType.choices)
@@ -209,7 +180,7 @@ def _saved(request, scheme: Scheme, message: str, anchor: str = ""):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def edit_scheme(request, pk: int):
-    scheme = get_managed_scheme(request.user, pk)
+    scheme = access.get_managed_scheme(request.user, pk)
     if refused := _refused(request, scheme):
         return refused
     form = SchemeForm(scheme, request.POST if request.method == "POST" else None)
@@ -224,14 +195,14 @@ def edit_scheme(request, pk: int):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def add_section(request, pk: int):
-    scheme = get_managed_scheme(request.user, pk)
+    scheme = access.get_managed_scheme(request.user, pk)
     return _section_form(request, scheme, None)
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def edit_section(request, pk: int):
-    section = get_managed_section(request.user, pk)
+    section = access.get_managed_section(request.user, pk)
     return _section_form(request, section.scheme, section)
 
 
@@ -258,7 +229,7 @@ def _section_form(request, scheme: Scheme, section: Section | None):
 @login_required
 @require_POST
 def delete_section(request, pk: int):
-    section = get_managed_section(request.user, pk)
+    section = access.get_managed_section(request.user, pk)
     scheme = section.scheme
     if refused := _refused(request, scheme):
         return refused
@@ -270,14 +241,14 @@ def delete_section(request, pk: int):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def add_item(request, pk: int):
-    section = get_managed_section(request.user, pk)
+    section = access.get_managed_section(request.user, pk)
     return _item_form(request, section, None)
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def edit_item(request, pk: int):
-    item = get_managed_item(request.user, pk)
+    item = access.get_managed_item(request.user, pk)
     return _item_form(request, item.section, item)
 
 
@@ -312,7 +283,7 @@ def _item_form(request, section: Section, item: Item | None):
 @login_required
 @require_POST
 def delete_item(request, pk: int):
-    item = get_managed_item(request.user, pk)
+    item = access.get_managed_item(request.user, pk)
     scheme = item.section.scheme
     if refused := _refused(request, scheme):
         return refused
@@ -324,10 +295,9 @@ def delete_item(request, pk: int):
 # --- The committee's chart ------------------------------------------------------------------
 
 
-@login_required
+@capability_required(Capability.REVIEW_EVALUATIONS)
 @require_safe
 def branch_chart(request):
-    require_manager(request.user)
     years = charts.branch_years(request.user)
     raw = request.GET.get("year", "")
     year = int(raw) if raw.isdigit() and int(raw) in years else (years[0] if years else None)
@@ -346,8 +316,7 @@ def branch_chart(request):
 @login_required
 @require_safe
 def export(request, pk: int):
-    require_manager(request.user)
-    evaluation = services.get_reviewable_evaluation(request.user, pk)
+    evaluation = access.get_managed_evaluation(request.user, pk)
     response = HttpResponse(evaluation_workbook(evaluation), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{filename(evaluation)}"'
     return response

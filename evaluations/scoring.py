@@ -17,6 +17,8 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from branches.chunks import chunked
+
 from .models import ZERO, Assessment, Evaluation, Item, ItemScore, Section, Subject
 from .rules import RULES, TENTH, period_for
 
@@ -25,11 +27,6 @@ CHUNK = 5000
 
 def subject_field(evaluation: Evaluation) -> str:
     return "member_id" if evaluation.scheme.subject == Subject.MEMBER else "branch_id"
-
-
-def _chunks(rows: list, size: int = CHUNK):
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
 
 
 def score_automatic(evaluation: Evaluation, today: dt.date | None = None) -> int:
@@ -50,7 +47,7 @@ def score_automatic(evaluation: Evaluation, today: dt.date | None = None) -> int
     subjects = list(Assessment.objects.filter(evaluation=evaluation).values_list(key, "pk").order_by("pk"))
     now = timezone.now()
     written = 0
-    for chunk in _chunks(subjects):
+    for chunk in chunked(subjects, CHUNK):
         ids = [subject_id for subject_id, _pk in chunk]
         rows = []
         for method, items in items_by_rule.items():
@@ -63,7 +60,7 @@ def score_automatic(evaluation: Evaluation, today: dt.date | None = None) -> int
                     points = measure.points(item.points) if measure else item.points
                     rows.append((assessment_id, item.pk, points, facts_json))
         with transaction.atomic():
-            for batch in _chunks(rows, 1000):
+            for batch in chunked(rows, 1000):
                 _upsert_scores(batch, now)
             recompute_totals(evaluation, [pk for _subject, pk in chunk])
         written += len(rows)
@@ -131,7 +128,7 @@ def recompute_totals(evaluation: Evaluation, assessment_ids: list[int] | None = 
     if assessment_ids is not None:
         assessments = assessments.filter(pk__in=assessment_ids)
     ids = list(assessments.values_list("pk", "branch_type").order_by("pk"))
-    for chunk in _chunks(ids):
+    for chunk in chunked(ids, CHUNK):
         pks = [pk for pk, _type in chunk]
         sums: dict[int, dict[int, tuple]] = defaultdict(dict)
         for assessment_id, section_id, points, automatic, found, manual_scored in (
@@ -149,7 +146,7 @@ def recompute_totals(evaluation: Evaluation, assessment_ids: list[int] | None = 
         changed = [
             (pk, _totals(scheme, sections, basic_manual, sums.get(pk, {}), branch_type)) for pk, branch_type in chunk
         ]
-        for batch in _chunks(changed, 1000):
+        for batch in chunked(changed, 1000):
             _update_totals(batch)
 
 

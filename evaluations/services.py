@@ -1,8 +1,10 @@
 """Use cases of the annual evaluation: schemes, the round's stages, scores and objections.
 
 Views and commands call these; each checks the stage and the input and raises
-``EvaluationError`` with a translated message when something is not allowed,
-changing nothing. Every change to a score is logged in ``ScoreChange``.
+``EvaluationError`` (a translated message and a stable code) when something is
+not allowed, changing nothing. Which rounds and results a person may reach at
+all is ``access``'s question, answered before a service is called. Every
+change to a score is logged in ``ScoreChange``.
 """
 
 from __future__ import annotations
@@ -14,19 +16,19 @@ from pathlib import PurePath
 
 from django.db import transaction
 from django.db.models import BooleanField, CharField, DecimalField, IntegerField, JSONField, Max, Q, Value
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.bulk import insert_from_select
+from branches.errors import DomainError
 from branches.models import Organization, Role
-from branches.services import can_manage, managed_organizations
 from members.models import Member
 from notifications.services import Notice, notify_members, notify_users
 
 from . import library
+from .access import can_review, can_see_publicity, can_self_assess
 from .models import (
     ZERO,
     Assessment,
@@ -44,60 +46,15 @@ from .rules import RULES
 from .scoring import recompute_totals, score_automatic
 
 
-class EvaluationError(Exception):
-    """A step that is not allowed now; the message is for the user."""
+class EvaluationError(DomainError):
+    """A step of the evaluation that is not allowed now; ``code`` says which rule refused it."""
+
+    default_code = "evaluation_refused"
 
 
 def _actor(user):
     """The user to record as having done something; None for a command or a sweep."""
     return user if getattr(user, "is_authenticated", False) else None
-
-
-# --- Permission -----------------------------------------------------------------------------
-
-
-def can_review(user, evaluation: Evaluation) -> bool:
-    """Reviewers are whoever manages the round's organization (its secretary or the committee above)."""
-    return can_manage(user, evaluation.organization)
-
-
-def can_self_assess(user, assessment: Assessment) -> bool:
-    if assessment.member_id:
-        return assessment.member.user_id is not None and assessment.member.user_id == user.pk
-    return can_manage(user, assessment.branch)
-
-
-def reviewable_evaluations(user):
-    return Evaluation.objects.filter(organization__in=managed_organizations(user)).select_related(
-        "scheme", "organization"
-    )
-
-
-def get_reviewable_evaluation(user, pk: int) -> Evaluation:
-    evaluation = Evaluation.objects.select_related("scheme", "organization").filter(pk=pk).first()
-    if evaluation is None or not can_review(user, evaluation):
-        raise Http404("No such evaluation")
-    return evaluation
-
-
-def _assessment_or_404(pk: int, allowed) -> Assessment:
-    assessment = (
-        Assessment.objects.select_related("evaluation__scheme", "evaluation__organization", "member", "branch")
-        .filter(pk=pk)
-        .first()
-    )
-    if assessment is None or not allowed(assessment):
-        raise Http404("No such assessment")
-    return assessment
-
-
-def get_reviewable_assessment(user, pk: int) -> Assessment:
-    return _assessment_or_404(pk, lambda assessment: can_review(user, assessment.evaluation))
-
-
-def get_own_assessment(user, pk: int) -> Assessment:
-    """A member's own result (or, for a branch round, their branch's): anyone else gets 404."""
-    return _assessment_or_404(pk, lambda assessment: can_self_assess(user, assessment))
 
 
 # --- Schemes --------------------------------------------------------------------------------
@@ -107,7 +64,7 @@ def get_own_assessment(user, pk: int) -> Assessment:
 def copy_from_library(key: str, organization: Organization, year: int, user=None) -> Scheme:
     spec = library.SCHEMES.get(key)
     if spec is None:
-        raise EvaluationError(_("There is no such scheme in the library."))
+        raise EvaluationError(_("There is no such scheme in the library."), "unknown_library_scheme", field="library")
     version = _next_version(organization, year, spec.name)
     scheme = Scheme.objects.create(
         organization=organization,
@@ -187,7 +144,8 @@ def schemes_for(organization: Organization, year: int, subject: str):
 def check_editable(scheme: Scheme) -> None:
     if scheme.is_frozen:
         raise EvaluationError(
-            _("A round already uses this scheme, so its items cannot change. Copy it as a new version instead.")
+            _("A round already uses this scheme, so its items cannot change. Copy it as a new version instead."),
+            "scheme_in_use",
         )
 
 
@@ -200,15 +158,19 @@ def open_evaluation(
 ) -> Evaluation:
     """Open a round: one assessment per active member (or branch) under ``organization``, automatic items scored."""
     if not organization.is_within(scheme.organization):
-        raise EvaluationError(_("This scheme belongs to another organization."))
+        raise EvaluationError(_("This scheme belongs to another organization."), "foreign_scheme", field="scheme")
     if scheme.subject == Subject.MEMBER and organization.kind not in (
         Organization.Kind.BRANCH,
         Organization.Kind.GENERAL_BRANCH,
         Organization.Kind.COMMITTEE,
     ):
-        raise EvaluationError(_("Members are evaluated by their branch or an organization above it."))
+        raise EvaluationError(
+            _("Members are evaluated by their branch or an organization above it."),
+            "members_need_a_branch",
+            field="organization",
+        )
     if Evaluation.objects.filter(scheme=scheme, organization=organization).exists():
-        raise EvaluationError(_("This scheme already has a round for this organization."))
+        raise EvaluationError(_("This scheme already has a round for this organization."), "round_exists")
     evaluation = Evaluation.objects.create(
         scheme=scheme,
         organization=organization,
@@ -243,7 +205,7 @@ def open_evaluation(
         )
         fields = ["evaluation", "branch", "branch_type", *fields]
     if not insert_from_select(Assessment, fields, subjects):
-        raise EvaluationError(_("There is nobody to evaluate under this organization."))
+        raise EvaluationError(_("There is nobody to evaluate under this organization."), "nobody_to_evaluate")
     # Totals too: every assessment is in a chunk that score_automatic writes.
     score_automatic(evaluation)
     _log(evaluation, user, ScoreChange.What.STAGE, new=evaluation.stage)
@@ -258,31 +220,39 @@ def parse_points(raw, item: Item) -> Decimal:
     try:
         points = Decimal(str(raw).strip())
     except (InvalidOperation, ValueError):
-        raise EvaluationError(_("“%(value)s” is not a number of points.") % {"value": raw}) from None
+        raise EvaluationError(
+            _("“%(value)s” is not a number of points.") % {"value": raw}, "not_a_number", field="points"
+        ) from None
     if not points.is_finite() or points < 0 or points > item.points or points != points.quantize(Decimal("0.1")):
         raise EvaluationError(
             _("Points for “%(item)s” must be between 0 and %(max)s, in steps of 0.1.")
-            % {"item": item.title, "max": item.points}
+            % {"item": item.title, "max": item.points},
+            "points_out_of_range",
+            field="points",
         )
     return points
+
+
+def check_self_assessment_open(evaluation: Evaluation) -> None:
+    if evaluation.stage != Evaluation.Stage.SELF_ASSESSMENT:
+        raise EvaluationError(_("Self-assessment is closed for this round."), "self_assessment_closed")
 
 
 @transaction.atomic
 def submit_self_assessment(assessment: Assessment, user, summary: str, claims: dict[int, tuple[str, str]]) -> None:
     """自评: the member's (or branch's) own statement and points, item by item; may be sent again until review."""
-    if assessment.evaluation.stage != Evaluation.Stage.SELF_ASSESSMENT:
-        raise EvaluationError(_("Self-assessment is closed for this round."))
+    check_self_assessment_open(assessment.evaluation)
     if not can_self_assess(user, assessment):
-        raise EvaluationError(_("You cannot assess this result."))
+        raise EvaluationError(_("You cannot assess this result."), "not_yours")
     summary = summary.strip()
     if not summary:
-        raise EvaluationError(_("Write a few lines about your year."))
+        raise EvaluationError(_("Write a few lines about your year."), "summary_missing", field="summary")
     items = {item.pk: item for item in _scored_items(assessment)}
     parsed = {}
     for item_id, (raw, note) in claims.items():
         item = items.get(item_id)
         if item is None:
-            raise EvaluationError(_("That item is not part of this assessment."))
+            raise EvaluationError(_("That item is not part of this assessment."), "foreign_item")
         if str(raw).strip() == "":
             continue
         parsed[item_id] = (parse_points(raw, item), note.strip())
@@ -335,9 +305,13 @@ def score_sheet(assessment: Assessment) -> list[tuple[Section, list[dict]]]:
 def _check_reviewing(assessment: Assessment, user) -> None:
     evaluation = assessment.evaluation
     if not can_review(user, evaluation):
-        raise EvaluationError(_("Only the organization's secretaries and the committee above score this round."))
+        raise EvaluationError(
+            _("Only the organization's secretaries and the committee above score this round."), "not_a_reviewer"
+        )
     if evaluation.stage not in (Evaluation.Stage.REVIEW, Evaluation.Stage.PUBLICITY):
-        raise EvaluationError(_("Scores are given during review, and changed during publicity after an objection."))
+        raise EvaluationError(
+            _("Scores are given during review, and changed during publicity after an objection."), "not_scoring"
+        )
 
 
 @transaction.atomic
@@ -345,11 +319,13 @@ def score_item(assessment: Assessment, item: Item, user, raw_points, note: str, 
     """A reviewer's points for a manual item, with a note and evidence files."""
     _check_reviewing(assessment, user)
     if item.is_automatic or item.section.is_list or not _scored_items(assessment).filter(pk=item.pk).exists():
-        raise EvaluationError(_("This item is not scored by hand."))
+        raise EvaluationError(_("This item is not scored by hand."), "not_scored_by_hand")
     points = parse_points(raw_points, item)
     note = note.strip()
     if not note:
-        raise EvaluationError(_("Say why, in a note: every score is kept with its reason."))
+        raise EvaluationError(
+            _("Say why, in a note: every score is kept with its reason."), "note_missing", field="note"
+        )
     score, _created = ItemScore.objects.select_for_update().get_or_create(assessment=assessment, item=item)
     old = score.points
     score.points, score.note, score.scored_by, score.scored_at = points, note, user, timezone.now()
@@ -374,10 +350,12 @@ def set_found(assessment: Assessment, item: Item, user, found: bool, reason: str
     """Mark a clear-to-zero or reverse situation as found (or not): always with a written reason."""
     _check_reviewing(assessment, user)
     if not item.section.is_list or item.section.scheme_id != assessment.evaluation.scheme_id:
-        raise EvaluationError(_("This item is not a clear-to-zero or reverse situation."))
+        raise EvaluationError(_("This item is not a clear-to-zero or reverse situation."), "not_a_situation")
     reason = reason.strip()
     if not reason:
-        raise EvaluationError(_("A clear-to-zero or reverse decision needs a written reason."))
+        raise EvaluationError(
+            _("A clear-to-zero or reverse decision needs a written reason."), "reason_missing", field="reason"
+        )
     score, _created = ItemScore.objects.select_for_update().get_or_create(assessment=assessment, item=item)
     old = score.found
     score.found, score.note, score.scored_by, score.scored_at = found, reason, user, timezone.now()
@@ -413,15 +391,19 @@ def _yes_no(value: bool) -> str:
 def score_item_for_rest(evaluation: Evaluation, item: Item, user, raw_points, note: str) -> int:
     """Give every assessment not yet scored on ``item`` the same points: a branch scores 57 members at once."""
     if not can_review(user, evaluation):
-        raise EvaluationError(_("Only the organization's secretaries and the committee above score this round."))
+        raise EvaluationError(
+            _("Only the organization's secretaries and the committee above score this round."), "not_a_reviewer"
+        )
     if evaluation.stage != Evaluation.Stage.REVIEW:
-        raise EvaluationError(_("Scores are given during review."))
+        raise EvaluationError(_("Scores are given during review."), "not_review")
     if item.is_automatic or item.section.is_list or item.section.scheme_id != evaluation.scheme_id:
-        raise EvaluationError(_("This item is not scored by hand."))
+        raise EvaluationError(_("This item is not scored by hand."), "not_scored_by_hand")
     points = parse_points(raw_points, item)
     note = note.strip()
     if not note:
-        raise EvaluationError(_("Say why, in a note: every score is kept with its reason."))
+        raise EvaluationError(
+            _("Say why, in a note: every score is kept with its reason."), "note_missing", field="note"
+        )
     assessments = Assessment.objects.filter(evaluation=evaluation)
     if item.section.branch_type:
         assessments = assessments.filter(branch_type=item.section.branch_type)
@@ -461,6 +443,17 @@ def score_item_for_rest(evaluation: Evaluation, item: Item, user, raw_points, no
     return len(todo)
 
 
+def rescore(evaluation: Evaluation, user) -> int:
+    """Automatic items again from the records; a published result never moves."""
+    if not can_review(user, evaluation):
+        raise EvaluationError(
+            _("Only the organization's secretaries and the committee above score this round."), "not_a_reviewer"
+        )
+    if evaluation.stage not in (Evaluation.Stage.SELF_ASSESSMENT, Evaluation.Stage.REVIEW):
+        raise EvaluationError(_("Automatic items are fixed once the results are published."), "automatic_fixed")
+    return score_automatic(evaluation)
+
+
 # --- Stages ---------------------------------------------------------------------------------
 
 STAGE_NOTICES = {
@@ -476,7 +469,9 @@ def advance(evaluation: Evaluation, user, now: dt.datetime | None = None) -> Eva
     now = now or timezone.now()
     evaluation = Evaluation.objects.select_for_update().select_related("scheme", "organization").get(pk=evaluation.pk)
     if not can_review(user, evaluation):
-        raise EvaluationError(_("Only the organization's secretaries and the committee above run this round."))
+        raise EvaluationError(
+            _("Only the organization's secretaries and the committee above run this round."), "not_a_reviewer"
+        )
     old = evaluation.stage
     if old == Evaluation.Stage.SELF_ASSESSMENT:
         evaluation.stage = Evaluation.Stage.REVIEW
@@ -488,7 +483,8 @@ def advance(evaluation: Evaluation, user, now: dt.datetime | None = None) -> Eva
         if unscored:
             raise EvaluationError(
                 _("%(count)d results still have items nobody has scored. Score them before publishing.")
-                % {"count": unscored}
+                % {"count": unscored},
+                "unscored_results",
             )
         evaluation.stage = Evaluation.Stage.PUBLICITY
         evaluation.publicity_starts_at = now
@@ -498,15 +494,16 @@ def advance(evaluation: Evaluation, user, now: dt.datetime | None = None) -> Eva
         if now < evaluation.publicity_ends_at:
             raise EvaluationError(
                 _("Publicity runs until %(end)s; the results become final after it.")
-                % {"end": timezone.localtime(evaluation.publicity_ends_at).strftime("%Y-%m-%d %H:%M")}
+                % {"end": timezone.localtime(evaluation.publicity_ends_at).strftime("%Y-%m-%d %H:%M")},
+                "publicity_running",
             )
         if Objection.objects.filter(assessment__evaluation=evaluation, status=Objection.Status.OPEN).exists():
-            raise EvaluationError(_("Answer every open objection before the results become final."))
+            raise EvaluationError(_("Answer every open objection before the results become final."), "objections_open")
         evaluation.stage = Evaluation.Stage.FINAL
         evaluation.finalized_at = now
         evaluation.save(update_fields=["stage", "finalized_at"])
     else:
-        raise EvaluationError(_("This round is already final."))
+        raise EvaluationError(_("This round is already final."), "final")
     _log(evaluation, user, ScoreChange.What.STAGE, old=old, new=evaluation.stage)
     _announce(evaluation)
     return evaluation
@@ -549,27 +546,20 @@ def publicity_open(evaluation: Evaluation, now: dt.datetime | None = None) -> bo
     )
 
 
-def can_see_publicity(member: Member | None, evaluation: Evaluation) -> bool:
-    return (
-        member is not None
-        and member.state == Member.State.ACTIVE
-        and evaluation.stage in (Evaluation.Stage.PUBLICITY, Evaluation.Stage.FINAL)
-        and member.organization.is_within(evaluation.organization)
-    )
-
-
 @transaction.atomic
 def raise_objection(assessment: Assessment, member: Member, text: str, now: dt.datetime | None = None) -> Objection:
     evaluation = assessment.evaluation
     if not can_see_publicity(member, evaluation):
-        raise Http404("No such assessment")
+        raise EvaluationError(_("You cannot object to this result."), "not_published_to_you")
     if not publicity_open(evaluation, now):
-        raise EvaluationError(_("Objections are taken only while the results are published."))
+        raise EvaluationError(_("Objections are taken only while the results are published."), "publicity_over")
     text = text.strip()
     if not text:
-        raise EvaluationError(_("Write what you object to and why."))
+        raise EvaluationError(_("Write what you object to and why."), "text_missing", field="text")
     if Objection.objects.filter(assessment=assessment, raised_by=member, status=Objection.Status.OPEN).exists():
-        raise EvaluationError(_("You already have an open objection to this result; wait for its answer."))
+        raise EvaluationError(
+            _("You already have an open objection to this result; wait for its answer."), "objection_open"
+        )
     objection = Objection.objects.create(
         assessment=assessment, raised_by=member, text=text, raised_at=now or timezone.now()
     )
@@ -600,14 +590,16 @@ def _tell_reviewers(objection: Objection) -> None:
 def resolve_objection(objection: Objection, user, upheld: bool, reply: str) -> Objection:
     evaluation = objection.assessment.evaluation
     if not can_review(user, evaluation):
-        raise EvaluationError(_("Only the organization's secretaries and the committee above answer objections."))
+        raise EvaluationError(
+            _("Only the organization's secretaries and the committee above answer objections."), "not_a_reviewer"
+        )
     if objection.status != Objection.Status.OPEN:
-        raise EvaluationError(_("This objection has been answered already."))
+        raise EvaluationError(_("This objection has been answered already."), "answered")
     if evaluation.stage != Evaluation.Stage.PUBLICITY:
-        raise EvaluationError(_("Objections are answered while the results are published."))
+        raise EvaluationError(_("Objections are answered while the results are published."), "not_publicity")
     reply = reply.strip()
     if not reply:
-        raise EvaluationError(_("Write the answer the member will read."))
+        raise EvaluationError(_("Write the answer the member will read."), "reply_missing", field="reply")
     objection.status = Objection.Status.UPHELD if upheld else Objection.Status.DISMISSED
     objection.reply, objection.resolved_by, objection.resolved_at = reply, user, timezone.now()
     objection.save(update_fields=["status", "reply", "resolved_by", "resolved_at"])

@@ -18,6 +18,7 @@ from branches.models import Organization
 from evaluations import services
 from evaluations.models import Assessment, Evaluation, Item, ItemScore, Objection
 from evaluations.rules import RULES
+from members.models import Member
 from members.tests.factories import MemberFactory, UserFactory
 
 from .conftest import YEAR, build_member_scheme
@@ -693,3 +694,52 @@ def test_a_member_self_assesses_and_reads_the_published_result_on_a_phone(phone,
     check_page(phone, "member-evaluation-publicity")
     phone.goto(phone.base + reverse("evaluations:object", args=[result(evaluation, member).pk]))
     check_page(phone, "member-evaluation-objection")
+
+
+# --- After a transfer out -------------------------------------------------------------------
+
+
+def transfer_out(member) -> None:
+    Member.objects.filter(pk=member.pk).update(
+        state=Member.State.TRANSFERRED_OUT, transferred_out_on=dt.date(YEAR, 1, 15)
+    )
+
+
+def test_a_member_transferred_out_still_reads_their_published_result_and_its_evidence(
+    client, reviewing, secretary, member, media
+):
+    score = services.score_item(
+        result(reviewing, member),
+        item(reviewing.scheme, "受到表彰"),
+        secretary,
+        "10",
+        "矿级表彰",
+        files=[SimpleUploadedFile("表彰决定.pdf", PDF, content_type="application/pdf")],
+    )
+    evaluation = publish(reviewing, secretary)
+    assessment = result(evaluation, member)
+    transfer_out(member)
+    client.force_login(member.user)
+    assert client.get(reverse("evaluations:mine")).context["results"] == [assessment]
+    page = client.get(reverse("evaluations:assessment", args=[assessment.pk]))
+    assert page.status_code == 200
+    assert page.context["objection_form"] is None
+    assert client.get(reverse("evaluations:evidence", args=[score.evidence.get().pk])).status_code == 200
+    # Objecting is acting in the branch, and so is reading its publicity list.
+    assert client.post(reverse("evaluations:object", args=[assessment.pk]), {"text": "x"}).status_code == 404
+    assert client.get(reverse("evaluations:publicity", args=[evaluation.pk])).status_code == 404
+    assert not Objection.objects.exists()
+
+
+def test_a_member_transferred_out_cannot_self_assess(english, round_, member):
+    assessment = result(round_, member)
+    transfer_out(member)
+    english.force_login(member.user)
+    page = english.get(reverse("evaluations:assessment", args=[assessment.pk]))
+    assert page.status_code == 200
+    assert page.context["form"] is None
+    response = english.post(reverse("evaluations:assessment", args=[assessment.pk]), {"summary": "我"})
+    assert response.status_code == 400
+    assert "You cannot assess this result." in response.text
+    assessment.refresh_from_db()
+    assert assessment.self_submitted_at is None

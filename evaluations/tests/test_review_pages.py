@@ -97,17 +97,36 @@ def workspace_urls(evaluation: Evaluation, assessment: Assessment) -> list[str]:
 
 
 def test_pages_need_a_login_and_a_role(client, round_, member, outsider):
-    urls = workspace_urls(round_, result(round_, member))
-    for url in urls:
+    list_url, *object_urls = workspace_urls(round_, result(round_, member))
+    for url in (list_url, *object_urls):
         assert client.get(url).status_code == 302
-    # bob is a member of the branch evaluated, charlie of another: neither has a role.
+    # bob is a member of the branch evaluated, charlie of another: neither has a role, so the
+    # lists are refused and the round and its results do not exist for them.
     for person in (member, outsider):
         client.force_login(person.user)
-        for url in urls:
-            assert client.get(url).status_code == 403
-        assert client.post(reverse("evaluations:advance", args=[round_.pk])).status_code == 403
+        assert client.get(list_url).status_code == 403
+        assert client.post(reverse("evaluations:open_round")).status_code == 403
+        for url in object_urls:
+            assert client.get(url).status_code == 404, url
+        assert client.post(reverse("evaluations:advance", args=[round_.pk])).status_code == 404
     round_.refresh_from_db()
     assert round_.stage == Evaluation.Stage.SELF_ASSESSMENT
+
+
+@pytest.mark.parametrize(
+    ("who", "list_status", "object_status"),
+    [("member", 403, 404), ("secretary_b", 200, 404), ("secretary", 200, 200)],
+)
+def test_a_list_page_and_an_object_page_follow_the_403_404_rule(
+    request, client, round_, member, who, list_status, object_status
+):
+    """A plain member, the secretary of another branch and the round's own secretary."""
+    person = request.getfixturevalue(who)
+    client.force_login(getattr(person, "user", person))
+    assert client.get(reverse("evaluations:rounds")).status_code == list_status
+    assert client.get(reverse("evaluations:round", args=[round_.pk])).status_code == object_status
+    assert client.get(reverse("evaluations:schemes")).status_code == list_status
+    assert client.get(reverse("evaluations:scheme", args=[round_.scheme_id])).status_code == object_status
 
 
 def test_secretary_of_another_branch_gets_404_and_changes_nothing(client, reviewing, member, secretary_b):

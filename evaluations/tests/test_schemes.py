@@ -68,20 +68,20 @@ def branch_section(scheme: Scheme, branch_type: str = "") -> Section:
 # --- Permissions ----------------------------------------------------------------------------
 
 
-def test_pages_refuse_users_without_a_role(client, member, branch_scheme):
+def test_users_without_a_role_get_403_on_lists_and_404_on_schemes(client, member, branch_scheme):
     client.force_login(member.user)
     section = branch_section(branch_scheme)
     item = section.items.first()
+    assert client.get(reverse("evaluations:schemes")).status_code == 403
+    response = client.post(reverse("evaluations:copy_scheme"), {"library": "bastion", "year": YEAR})
+    assert response.status_code == 403
     for url in (
-        reverse("evaluations:schemes"),
         reverse("evaluations:scheme", args=[branch_scheme.pk]),
         reverse("evaluations:scheme_edit", args=[branch_scheme.pk]),
         reverse("evaluations:scheme_section", args=[section.pk]),
         reverse("evaluations:scheme_item", args=[item.pk]),
     ):
-        assert client.get(url).status_code == 403, url
-    response = client.post(reverse("evaluations:copy_scheme"), {"library": "bastion", "year": YEAR})
-    assert response.status_code == 403
+        assert client.get(url).status_code == 404, url
     assert Scheme.objects.count() == 1
 
 

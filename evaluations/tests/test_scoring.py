@@ -7,7 +7,6 @@ from decimal import Decimal as D
 
 import pytest
 import time_machine
-from django.http import Http404
 from django.utils import timezone
 
 from branches.models import Organization
@@ -212,32 +211,41 @@ def test_publication_waits_for_every_manual_score(reviewing, secretary, member):
 def test_objections_only_during_publicity_and_final_waits_for_answers(reviewing, secretary, member, outsider):
     services.score_item_for_rest(reviewing, item(reviewing.scheme, "发挥作用"), secretary, "40", "合格")
     assessment = bob(reviewing, member)
-    with pytest.raises(Http404):  # nothing is published yet
+    with pytest.raises(EvaluationError) as refused:  # nothing is published yet
         services.raise_objection(assessment, member, "分数不对")
+    assert refused.value.code == "not_published_to_you"
     evaluation = services.advance(reviewing, secretary)
     assessment = bob(evaluation, member)
-    with pytest.raises(Http404):
+    with pytest.raises(EvaluationError) as refused:
         services.raise_objection(assessment, outsider, "我也有意见")
-    with pytest.raises(EvaluationError):
+    assert refused.value.code == "not_published_to_you"
+    with pytest.raises(EvaluationError) as refused:
         services.raise_objection(assessment, member, "   ")
+    assert (refused.value.code, refused.value.field) == ("text_missing", "text")
     objection = services.raise_objection(assessment, member, "学习记录漏算一次")
-    with pytest.raises(EvaluationError):
+    with pytest.raises(EvaluationError) as refused:
         services.raise_objection(assessment, member, "再提一次")
-    with pytest.raises(EvaluationError):
-        services.advance(evaluation, secretary)  # publicity still running
+    assert refused.value.code == "objection_open"
+    with pytest.raises(EvaluationError) as refused:
+        services.advance(evaluation, secretary)
+    assert refused.value.code == "publicity_running"
     with time_machine.travel(evaluation.publicity_ends_at + dt.timedelta(minutes=1)):
-        with pytest.raises(EvaluationError):
+        with pytest.raises(EvaluationError) as refused:
             services.raise_objection(assessment, member, "过期")
-        with pytest.raises(EvaluationError):
-            services.advance(evaluation, secretary)  # objection still open
-        with pytest.raises(EvaluationError):
+        assert refused.value.code == "publicity_over"
+        with pytest.raises(EvaluationError) as refused:
+            services.advance(evaluation, secretary)
+        assert refused.value.code == "objections_open"
+        with pytest.raises(EvaluationError) as refused:
             services.resolve_objection(objection, secretary, True, "")
+        assert refused.value.code == "reply_missing"
         services.resolve_objection(objection, secretary, True, "已核实，补记一次学习")
         final = services.advance(evaluation, secretary)
     assert final.stage == Evaluation.Stage.FINAL and final.finalized_at
     assert Objection.objects.get().status == Objection.Status.UPHELD
-    with pytest.raises(EvaluationError):
+    with pytest.raises(EvaluationError) as refused:
         services.advance(final, secretary)
+    assert refused.value.code == "final"
     # A final result never moves again.
     assert score_automatic(final) == 0
 
@@ -287,3 +295,35 @@ def test_publicity_window_uses_the_scheme_days(reviewing, secretary):
     now = timezone.now()
     published = services.advance(reviewing, secretary, now=now)
     assert published.publicity_ends_at == now + dt.timedelta(days=7)
+
+
+def test_every_refusal_is_a_domain_error_with_its_own_code():
+    """Callers and tests tell refusals apart by code: no raise in the services goes without one."""
+    import ast
+    import inspect
+
+    from branches.errors import DomainError
+
+    assert issubclass(EvaluationError, DomainError)
+    raises = [
+        node.exc
+        for node in ast.walk(ast.parse(inspect.getsource(services)))
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
+    ]
+    refusals = [call for call in raises if getattr(call.func, "id", "") == "EvaluationError"]
+    assert refusals and len(refusals) == len(raises)
+    for call in refusals:
+        code = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "code"), None)
+        assert isinstance(code, ast.Constant) and code.value, ast.unparse(call)
+
+
+def test_automatic_items_are_not_rescored_once_published(reviewing, secretary, member, outsider):
+    with pytest.raises(EvaluationError) as refused:
+        services.rescore(reviewing, outsider.user)
+    assert refused.value.code == "not_a_reviewer"
+    assert services.rescore(reviewing, secretary) > 0
+    services.score_item_for_rest(reviewing, item(reviewing.scheme, "发挥作用"), secretary, "40", "合格")
+    published = services.advance(reviewing, secretary)
+    with pytest.raises(EvaluationError) as refused:
+        services.rescore(published, secretary)
+    assert refused.value.code == "automatic_fixed"
