@@ -72,7 +72,7 @@ def write_csv(rows: int, offset: int) -> Path:
 def run(path: Path, branch) -> tuple[float, float, float, int]:
     from django.db import transaction
 
-    from members import importing
+    from members import imports as importing
 
     data = path.read_bytes()
     started = time.perf_counter()

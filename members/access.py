@@ -1,8 +1,10 @@
-"""Fetch-with-check for the roster: which member entries a person may see as a manager, and as themselves.
+"""Fetch-with-check for the members app: which entries, signups, invitations, roles and imports a person reaches.
 
-Every roster question goes through ``branches.access``: a branch role covers
-its branch, a group role its group. Outside the scope, an entry does not
-exist (404).
+Every question goes through ``branches.access``: a role covers its
+organization's subtree with the capabilities its kind grants. Lists are
+narrowed with ``managed_X(user)``; an object named by a URL is fetched with
+``get_managed_X(user, pk)``, which answers 404 outside the scope, whether the
+object exists or not.
 
 A member acts in their branch (checks in, asks for leave, hands in a report,
 assesses themselves) only while their entry is active. A member who was
@@ -15,12 +17,32 @@ history.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from branches.access import Capability, can, scope_of
+from branches.models import Role
 
-from .models import Member
+from . import facts
+from .models import Invitation, Member, RosterImport, SignupRequest
+
+# A group leader runs study and check-ins; a member's hardship and the help given stay with the secretaries.
+HARDSHIP_FIELDS = ("in_hardship", "hardship_note")
+
+
+def _within(queryset: QuerySet, user, capability: Capability, field_name: str = "organization__path") -> QuerySet:
+    condition = scope_of(user).covers(capability, field_name)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def _first_or_404(queryset: QuerySet, pk: int, what: str) -> Model:
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise Http404(f"No such {what}")
+    return found
+
+
+# --- Roster entries ---------------------------------------------------------------------------
 
 
 def managed_members(user, capability: Capability = Capability.MANAGE_ROSTER) -> QuerySet[Member]:
@@ -41,17 +63,92 @@ def managed_members(user, capability: Capability = Capability.MANAGE_ROSTER) -> 
     return Member.objects.filter(condition)
 
 
-def get_managed_member(user, pk: int, capability: Capability = Capability.MANAGE_ROSTER) -> Member:
-    """A roster entry the user manages, or 404 (by URL guessing too)."""
-    member = managed_members(user, capability).select_related("organization", "group", "user").filter(pk=pk).first()
-    if member is None:
-        raise Http404("No such member")
-    return member
+def get_managed_member(
+    user, pk: int, capability: Capability = Capability.MANAGE_ROSTER, *, with_facts: bool = False
+) -> Member:
+    """A roster entry the user manages, or 404 (by URL guessing too).
+
+    ``with_facts`` reads the activity facts in the same query (see ``members.facts.facts_of``).
+    """
+    members = managed_members(user, capability)
+    if with_facts:
+        members = facts.with_facts(members)
+    return _first_or_404(members.select_related("organization", "group", "user"), pk, "member")
 
 
 def can_see_hardship(user, member: Member) -> bool:
     """Hardship notes are for the secretaries of the member's branch and those above it."""
     return can(user, Capability.SEE_HARDSHIP, member.organization)
+
+
+def sees_hardship_anywhere(user) -> bool:
+    """Whether the hardship filter and fields are offered at all."""
+    return scope_of(user).anywhere(Capability.SEE_HARDSHIP)
+
+
+def hardship_filter(user, in_hardship: bool) -> Q | None:
+    """The roster's hardship filter as the user may apply it, or None when it is not theirs to apply.
+
+    A member counts as in hardship only where the user may see it, so a
+    narrowed list never tells a group leader whose hardship is on file.
+    """
+    scope = scope_of(user)
+    if not scope.anywhere(Capability.SEE_HARDSHIP):
+        return None
+    seen = scope.covers(Capability.SEE_HARDSHIP, "organization__path")
+    known = Q(in_hardship=True) if seen is None else Q(in_hardship=True) & seen
+    return known if in_hardship else ~known
+
+
+# --- Signups and invitations ------------------------------------------------------------------
+
+
+def managed_signups(user) -> QuerySet[SignupRequest]:
+    """Pending signup requests of the branches where the user approves signups."""
+    pending = SignupRequest.objects.filter(status=SignupRequest.Status.PENDING)
+    return _within(pending, user, Capability.APPROVE_SIGNUPS)
+
+
+def get_managed_signup(user, pk: int) -> SignupRequest:
+    """A pending signup request the user may decide, or 404; a decided one is gone from the queue."""
+    signups = managed_signups(user).select_related("organization", "user", "invitation")
+    return _first_or_404(signups, pk, "signup request")
+
+
+def managed_invitations(user) -> QuerySet[Invitation]:
+    return _within(Invitation.objects.all(), user, Capability.APPROVE_SIGNUPS)
+
+
+def get_managed_invitation(user, pk: int) -> Invitation:
+    return _first_or_404(managed_invitations(user).select_related("organization"), pk, "invitation")
+
+
+# --- Roles ----------------------------------------------------------------------------------
+
+
+def managed_roles(user) -> QuerySet[Role]:
+    """Roles the user may take away: those held in a subtree where they manage roles."""
+    return _within(Role.objects.all(), user, Capability.MANAGE_ROLES)
+
+
+def get_managed_role(user, pk: int) -> Role:
+    """A role the user may remove, or 404: others learn nothing of roles elsewhere."""
+    return _first_or_404(managed_roles(user).select_related("user", "organization"), pk, "role")
+
+
+# --- Imports --------------------------------------------------------------------------------
+
+
+def managed_imports(user) -> QuerySet[RosterImport]:
+    return _within(RosterImport.objects.all(), user, Capability.IMPORT_ROSTER)
+
+
+def get_managed_import(user, pk: int) -> RosterImport:
+    """An import into a branch where the user imports, or 404 (by URL guessing too)."""
+    return _first_or_404(managed_imports(user).select_related("organization"), pk, "import")
+
+
+# --- One's own entry ------------------------------------------------------------------------
 
 
 def own_member(user, *, include_former: bool = False) -> Member | None:

@@ -7,7 +7,10 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from .registration import RegistrationError, SignupPlan, plan_signup, request_membership
+from branches.errors import add_to_form
+
+from .errors import RegistrationError
+from .registration import SignupPlan, plan_signup, request_membership
 
 
 class SignupForm(AllauthSignupForm):
@@ -50,7 +53,7 @@ class SignupForm(AllauthSignupForm):
                     phone=phone, name=name, invitation_code=cleaned_data.get("invitation_code") or ""
                 )
             except RegistrationError as exc:
-                self.add_error(exc.field, exc.message)
+                add_to_form(self, exc)
         return cleaned_data
 
     def signup(self, request, user) -> None:
@@ -65,7 +68,7 @@ class SignupForm(AllauthSignupForm):
             with transaction.atomic():
                 return super().try_save(request)
         except RegistrationError as exc:
-            self.add_error(exc.field, exc.message)
+            add_to_form(self, exc)
         except IntegrityError:
             # Another signup took this phone number since the form was validated.
             self.add_error("phone", get_adapter().error_messages["phone_taken"])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import calendar
 import contextlib
 import datetime as dt
 import secrets
@@ -92,13 +93,9 @@ class MemberQuerySet(models.QuerySet):
     def political_birthdays_on(self, day: dt.date) -> MemberQuerySet:
         """Members whose Party anniversary falls on ``day`` (29 Feb → 28 Feb in common years)."""
         days = [day.day]
-        if day.month == 2 and day.day == 28 and not _is_leap(day.year):
+        if day.month == 2 and day.day == 28 and not calendar.isleap(day.year):
             days.append(29)
         return self.filter(joined_party_month=day.month, joined_party_day__in=days, joined_party_on__lt=day)
-
-
-def _is_leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 class Member(models.Model):
@@ -265,7 +262,7 @@ class Member(models.Model):
 
 def anniversary(day: dt.date, year: int) -> dt.date:
     """The date's anniversary in ``year``; 29 February falls on 28 February in common years."""
-    if day.month == 2 and day.day == 29 and not _is_leap(year):
+    if day.month == 2 and day.day == 29 and not calendar.isleap(year):
         return dt.date(year, 2, 28)
     return day.replace(year=year)
 

@@ -16,19 +16,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .errors import RegistrationError
 from .models import Invitation, Member, SignupRequest, User
 
 logger = logging.getLogger(__name__)
-
-
-class RegistrationError(Exception):
-    """A signup that cannot go ahead. ``field`` names the form field to blame."""
-
-    def __init__(self, message: str, *, code: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.field = field
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("roster/import/", include("members.import_urls")),
-    path("roster/", include("members.roster_urls")),
+    path("roster/import/", include("members.imports.urls")),
+    path("roster/", include("members.roster.urls")),
     path("me/", include("members.profile_urls")),
 ]

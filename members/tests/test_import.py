@@ -1,63 +1,20 @@
+"""The web import: upload → preview → confirm, the tasks for large files, who may import, the template."""
+
 import datetime as dt
 import io
-import zipfile
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from branches.models import Role
 from branches.tests.factories import GroupFactory, RoleFactory
-from members import importing
-from members.importing import RosterFileError, parse_date, plan_import, read_roster
+from members.imports import lifecycle, plan_import, planning, read_roster
 from members.models import Member, MemberChange, RosterImport
-from members.spreadsheets import ROSTER_HEADERS, province_code
-from members.tests.factories import MemberFactory, UserFactory, id_number, phone_number
-
-HEADERS = list(ROSTER_HEADERS)
-
-
-def row(n: int, **overrides) -> list:
-    values = {
-        "姓名": f"导入{n}",
-        "性别": "男" if n % 2 else "女",
-        "手机号": phone_number(10_000 + n)[3:],
-        "身份证号": id_number(n, dt.date(1980, 1, 1) + dt.timedelta(days=n % 5000)),
-        "出生日期": "",
-        "入党日期": "2010-07-01",
-        "转正日期": "2011-07-01",
-        "党员状态": "正式党员",
-        "所在党小组": "",
-        "是否流动党员": "是",
-        "外出省份": "广东省",
-        "外出城市": "深圳",
-        "工作单位": "某公司",
-        "紧急联系人": "家属",
-        "联系电话": "17000009999",
-    }
-    values.update(overrides)
-    return [values[header] for header in HEADERS]
-
-
-def csv_bytes(rows: list[list], encoding: str = "utf-8", headers: list[str] = HEADERS) -> bytes:
-    lines = [",".join(headers)] + [",".join(str(cell) for cell in r) for r in rows]
-    return ("\r\n".join(lines) + "\r\n").encode(encoding)
-
-
-def xlsx_bytes(rows: list[list], headers: list[str] = HEADERS) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(headers)
-    for r in rows:
-        sheet.append(r)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+from members.tests.factories import MemberFactory, UserFactory, id_number
+from members.tests.roster_files import HEADERS, csv_bytes, row, xlsx_bytes
 
 
 def upload(client, branch, data: bytes, name: str = "roster.csv"):
@@ -69,101 +26,6 @@ def upload(client, branch, data: bytes, name: str = "roster.csv"):
 
 def confirm(client, roster_import):
     return client.post(reverse("roster_import:confirm", args=[roster_import.pk]))
-
-
-# --- Reading -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
-def test_it_reads_csv_in_every_encoding_excel_writes(encoding):
-    table = read_roster(csv_bytes([row(1), row(2, 外出城市="乌鲁木齐")], encoding))
-    assert table.total == 2
-    assert table.rows[0][1]["姓名"] == "导入1"
-    assert table.rows[1][1]["外出城市"] == "乌鲁木齐"
-    assert table.headers[0] == "姓名"
-
-
-def test_it_reads_an_xlsx_by_its_content_whatever_the_file_is_called():
-    table = read_roster(xlsx_bytes([row(1)]))
-    assert table.total == 1
-    assert table.rows[0] == (2, {h: cell if cell != "" else None for h, cell in zip(HEADERS, row(1), strict=True)})
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("2019-07-01", dt.date(2019, 7, 1)),
-        ("2019/7/1", dt.date(2019, 7, 1)),
-        ("2019年7月1日", dt.date(2019, 7, 1)),
-        ("20190701", dt.date(2019, 7, 1)),
-        (dt.datetime(2019, 7, 1, 0, 0), dt.date(2019, 7, 1)),
-        (dt.date(2019, 7, 1), dt.date(2019, 7, 1)),
-        (43647, dt.date(2019, 7, 1)),
-        (43647.0, dt.date(2019, 7, 1)),
-        ("43647", dt.date(2019, 7, 1)),
-    ],
-)
-def test_it_reads_each_date_format(value, expected):
-    assert parse_date(value) == expected
-
-
-def test_it_reads_excel_date_cells_and_serials_from_a_workbook(db, branch_a):
-    rows = [
-        row(1, 入党日期=dt.datetime(2019, 7, 1), 转正日期=""),
-        row(2, 入党日期=43647, 转正日期=""),
-        row(3, 入党日期="2019年7月1日", 转正日期=""),
-    ]
-    plan = plan_import(read_roster(xlsx_bytes(rows)), branch_a)
-    assert plan.errors == []
-    assert {p.member.joined_party_on for p in plan.create} == {dt.date(2019, 7, 1)}
-
-
-@pytest.mark.parametrize("text", ["广东", "广东省", "北京市", "广西壮族自治区", "广西", "内蒙古自治区", "新疆"])
-def test_it_maps_province_names_with_or_without_suffix(text):
-    assert province_code(text) is not None
-
-
-def test_it_refuses_a_file_that_is_not_a_spreadsheet():
-    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200)
-    with pytest.raises(RosterFileError) as info:
-        read_roster(png)
-    assert info.value.code == "not_spreadsheet"
-
-
-def test_it_refuses_a_zip_that_is_not_a_workbook():
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("hello.txt", "hi")
-    with pytest.raises(RosterFileError) as info:
-        read_roster(buffer.getvalue())
-    assert info.value.code == "not_spreadsheet"
-
-
-def test_it_refuses_a_corrupt_workbook():
-    data = xlsx_bytes([row(1)])
-    with pytest.raises(RosterFileError) as info:
-        read_roster(data[: len(data) // 2])
-    assert info.value.code == "corrupt"
-
-
-def test_it_refuses_an_encrypted_workbook():
-    fake = importing.OLE_MAGIC + bytes(100) + importing.ENCRYPTION_MARK + bytes(100)
-    with pytest.raises(RosterFileError) as info:
-        read_roster(fake)
-    assert info.value.code == "encrypted"
-
-
-def test_it_refuses_more_than_20000_rows():
-    with pytest.raises(RosterFileError) as info:
-        read_roster(csv_bytes([row(n) for n in range(20_001)]))
-    assert info.value.code == "too_many_rows"
-
-
-def test_it_refuses_a_file_without_the_required_headers():
-    with pytest.raises(RosterFileError) as info:
-        read_roster(csv_bytes([["张三", "男"]], headers=["姓名", "性别"]))
-    assert info.value.code == "missing_headers"
-    assert "手机号" in info.value.message
 
 
 # --- Upload, preview, confirm --------------------------------------------------------
@@ -320,7 +182,7 @@ def test_confirm_twice_imports_once(client, secretary, branch_a):
     roster_import = RosterImport.objects.get()
     confirm(client, roster_import)
     confirm(client, roster_import)
-    importing.confirm_import(roster_import.pk)
+    lifecycle.confirm_import(roster_import.pk)
     assert Member.objects.count() == 1
     assert MemberChange.objects.count() == 1
 
@@ -332,9 +194,9 @@ def test_a_large_file_is_previewed_and_imported_by_the_task_with_progress(
     client, secretary, branch_a, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
     settings.ROSTER_IMPORT_ASYNC_ROWS = 3
-    monkeypatch.setattr(importing, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(planning, "PROGRESS_EVERY", 2)
     seen: list[int] = []
-    report = importing._progress_of
+    report = lifecycle.progress_of
 
     def spy(roster_import):
         inner = report(roster_import)
@@ -345,7 +207,7 @@ def test_a_large_file_is_previewed_and_imported_by_the_task_with_progress(
 
         return record
 
-    monkeypatch.setattr(importing, "_progress_of", spy)
+    monkeypatch.setattr(lifecycle, "progress_of", spy)
     client.force_login(secretary)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         upload(client, branch_a, csv_bytes([row(n) for n in range(1, 6)]))
@@ -477,40 +339,3 @@ def test_the_preview_takes_the_same_number_of_queries_for_10_and_300_rows(client
     large = _upload_queries(client, branch_a, 300)
     assert small == large
     assert large[1] <= 8
-
-
-# --- Command line ---------------------------------------------------------------------------
-
-
-def test_the_command_dry_run_changes_nothing_and_the_real_run_imports(tmp_path, branch_a):
-    path = tmp_path / "roster.csv"
-    path.write_bytes(csv_bytes([row(1), row(2)], "gbk"))
-    out = io.StringIO()
-    call_command("import_roster", str(path), organization=branch_a.code, dry_run=True, stdout=out)
-    assert "to add:     2" in out.getvalue()
-    assert Member.objects.count() == 0
-    call_command("import_roster", str(path), organization=branch_a.code, stdout=io.StringIO())
-    assert Member.objects.filter(organization=branch_a).count() == 2
-    assert MemberChange.objects.filter(action=MemberChange.Action.IMPORTED, user=None).count() == 2
-
-
-def test_the_command_fails_with_the_row_errors_and_imports_nothing(tmp_path, branch_a):
-    path = tmp_path / "roster.csv"
-    path.write_bytes(csv_bytes([row(1), row(2, 手机号="123")]))
-    err = io.StringIO()
-    with pytest.raises(CommandError):
-        call_command("import_roster", str(path), organization=branch_a.code, stdout=io.StringIO(), stderr=err)
-    assert "row 3 [手机号]" in err.getvalue()
-    assert Member.objects.count() == 0
-
-
-def test_the_command_exits_non_zero_on_errors(tmp_path, branch_a):
-    path = tmp_path / "roster.csv"
-    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
-    from members.management.commands.import_roster import Command
-
-    with pytest.raises(SystemExit) as info:
-        Command(stdout=io.StringIO(), stderr=io.StringIO()).run_from_argv(
-            ["manage.py", "import_roster", str(path), "--organization", branch_a.code, "--skip-checks"]
-        )
-    assert info.value.code != 0

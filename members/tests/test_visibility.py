@@ -3,8 +3,9 @@ from django.http import Http404
 
 from branches.models import Role
 from branches.tests.factories import GroupFactory, RoleFactory
+from members.access import get_managed_member, managed_members
 from members.models import MemberChange
-from members.services import get_managed_member, members_visible_to, record_change
+from members.services import record_change
 from members.tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,14 +18,14 @@ def test_a_secretary_sees_the_branch_and_a_group_admin_only_their_group(branch_a
     ungrouped = MemberFactory(organization=branch_a)
     MemberFactory(organization=branch_b)
     admin = RoleFactory(organization=one, kind=Role.Kind.GROUP_ADMIN).user
-    assert set(members_visible_to(secretary)) == {in_one, in_two, ungrouped}
-    assert list(members_visible_to(admin)) == [in_one]
+    assert set(managed_members(secretary)) == {in_one, in_two, ungrouped}
+    assert list(managed_members(admin)) == [in_one]
     with pytest.raises(Http404):
         get_managed_member(admin, in_two.pk)
 
 
 def test_members_and_outsiders_see_no_roster(member, outsider):
-    assert not members_visible_to(member.user).exists()
+    assert not managed_members(member.user).exists()
     with pytest.raises(Http404):
         get_managed_member(outsider.user, member.pk)
 

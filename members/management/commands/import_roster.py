@@ -8,7 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 
 from branches.models import Organization
-from members import importing
+from members.errors import RosterFileError
+from members.imports import apply_plan, plan_import, read_roster
+from members.imports.planning import ImportPlan
 
 
 class Command(BaseCommand):
@@ -29,17 +31,17 @@ class Command(BaseCommand):
         if branch is None:
             raise CommandError(f"No branch with the code {options['organization']!r}.")
         try:
-            table = importing.read_roster(data)
+            table = read_roster(data)
             with transaction.atomic():
-                plan = importing.plan_import(table, branch, lock=True)
+                plan = plan_import(table, branch, lock=True)
                 self._print_plan(plan, branch)
                 if plan.errors:
                     raise CommandError(f"{plan.error_rows} row(s) have errors; nothing was imported.")
                 if options["dry_run"]:
                     self.stdout.write("Dry run: nothing was written.")
                     return
-                result = importing.apply_plan(plan, branch, None, note=f"import_roster {path.name}"[:200])
-        except importing.RosterFileError as exc:
+                result = apply_plan(plan, branch, None, note=f"import_roster {path.name}"[:200])
+        except RosterFileError as exc:
             raise CommandError(exc.message) from None
         except IntegrityError:
             raise CommandError("The roster changed while importing; nothing was imported.") from None
@@ -49,7 +51,7 @@ class Command(BaseCommand):
             )
         )
 
-    def _print_plan(self, plan: importing.ImportPlan, branch: Organization) -> None:
+    def _print_plan(self, plan: ImportPlan, branch: Organization) -> None:
         self.stdout.write(f"{branch.name} ({branch.code}): {plan.total} rows")
         self.stdout.write(f"  to add:     {len(plan.create)}")
         self.stdout.write(f"  to update:  {len(plan.update)}")

@@ -1,41 +1,41 @@
-"""The roster as an .xlsx in the import's own columns, masked unless full data is asked for."""
+"""The roster as an .xlsx in the import's own columns, masked unless full data is asked for; the import template.
+
+The columns are the import's, so a full export imports back unchanged; none
+of them is a hardship field.
+"""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import ngettext
 from openpyxl import Workbook
 
-from .models import Member, MemberChange
-from .services import record_change
-from .spreadsheets import GENDER_LABELS, NO, PROVINCE_NAMES, ROSTER_HEADERS, STATUS_LABELS, YES, safe_cell
+from ..access import hardship_filter
+from ..models import Member, MemberChange
+from ..roster.search import name_or_phone
+from ..services import record_change
+from ..spreadsheets import GENDER_LABELS, NO, PROVINCE_NAMES, ROSTER_HEADERS, STATUS_LABELS, YES, safe_cell
+from ..validators import id_check_char
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
 FALSE_VALUES = {"0", "false", "no", "off"}
 
 
-def filter_roster(queryset: QuerySet[Member], params: Mapping[str, str]) -> QuerySet[Member]:
+def filter_roster(queryset: QuerySet[Member], params: Mapping[str, str], *, user) -> QuerySet[Member]:
     """Apply the roster list's filter parameters to an already permission-scoped queryset.
 
     q (name or phone digits), group (id), status, itinerant, province (code),
-    hardship, activated (or login: has a login), with yes/no or 1/0, and state
-    (active by default; "all" for every state), as the roster list reads them. Unknown values filter nothing
-    rather than erroring, as a hand-edited URL should still give a file.
+    hardship (only for a ``user`` who may see it; ignored otherwise), activated
+    (or login: has a login), with yes/no or 1/0, and state (active by default;
+    "all" for every state), as the roster list reads them. Unknown values
+    filter nothing rather than erroring, as a hand-edited URL should still give a file.
     """
     q = (params.get("q") or "").strip()
     if q:
-        condition = Q(name__icontains=q)
-        digits = "".join(ch for ch in q if ch.isdigit())
-        # +86 138… and 0086 138…: phones are stored as +86…, so search the national part.
-        for prefix in ("0086", "86"):
-            if digits.startswith(prefix) and len(digits) > 11:
-                digits = digits[len(prefix) :]
-        if len(digits) >= 3:
-            condition |= Q(phone__contains=digits)
-        queryset = queryset.filter(condition)
+        queryset = queryset.filter(name_or_phone(q))
     group = params.get("group") or ""
     if group.isdigit():
         queryset = queryset.filter(group_id=int(group))
@@ -45,19 +45,27 @@ def filter_roster(queryset: QuerySet[Member], params: Mapping[str, str]) -> Quer
     province = params.get("province")
     if province in PROVINCE_NAMES:
         queryset = queryset.filter(province=province)
-    for names, lookup in (
-        (("itinerant",), "is_itinerant"),
-        (("hardship",), "in_hardship"),
-        (("activated", "login"), "user__isnull"),
-    ):
-        value = next((params.get(name) for name in names if params.get(name)), "").lower()
-        if value in TRUE_VALUES | FALSE_VALUES:
-            wanted = value in TRUE_VALUES
-            queryset = queryset.filter(**{lookup: (not wanted) if lookup == "user__isnull" else wanted})
+    itinerant = _yes_no(params, "itinerant")
+    if itinerant is not None:
+        queryset = queryset.filter(is_itinerant=itinerant)
+    in_hardship = _yes_no(params, "hardship")
+    condition = None if in_hardship is None else hardship_filter(user, in_hardship)
+    if condition is not None:
+        queryset = queryset.filter(condition)
+    activated = _yes_no(params, "activated", "login")
+    if activated is not None:
+        queryset = queryset.filter(user__isnull=not activated)
     state = params.get("state") or Member.State.ACTIVE
     if state in Member.State.values:
         queryset = queryset.filter(state=state)
     return queryset
+
+
+def _yes_no(params: Mapping[str, str], *names: str) -> bool | None:
+    value = next((params.get(name) for name in names if params.get(name)), "").lower()
+    if value in TRUE_VALUES:
+        return True
+    return False if value in FALSE_VALUES else None
 
 
 def _row(member: Member, full: bool) -> list:
@@ -111,3 +119,32 @@ def export_roster(user, members: QuerySet[Member], *, full: bool = False, organi
             note=ngettext("%(count)d row", "%(count)d rows", count) % {"count": count},
         )
     return data
+
+
+# Region code 510000 is a province-level code that no real card carries.
+EXAMPLE_ID_NUMBER = "51000019850701001" + id_check_char("51000019850701001")
+
+
+def template_rows() -> Iterable[list]:
+    """The import template: the headers and one fictitious example row."""
+    yield list(ROSTER_HEADERS)
+    yield [
+        safe_cell(cell)
+        for cell in (
+            "张三",
+            "男",
+            "17000000001",
+            EXAMPLE_ID_NUMBER,
+            "1985-07-01",
+            "2010-07-01",
+            "2011-07-01",
+            "正式党员",
+            "",
+            "是",
+            "广东",
+            "深圳",
+            "某建筑公司",
+            "李四",
+            "17000000002",
+        )
+    ]

@@ -1,6 +1,8 @@
+"""The roster workspace's URLs (namespace ``roster``), under /roster/ (see ``members.urls``)."""
+
 from django.urls import path
 
-from . import roster_views as views
+from . import role_views, signup_views, views
 
 app_name = "roster"
 urlpatterns = [
@@ -8,15 +10,15 @@ urlpatterns = [
     path("add/", views.member_add, name="add"),
     path("distribution/", views.distribution, name="distribution"),
     path("silent/", views.silent, name="silent"),
-    path("roles/", views.roles, name="roles"),
-    path("roles/<int:pk>/remove/", views.role_remove, name="role_remove"),
+    path("roles/", role_views.roles, name="roles"),
+    path("roles/<int:pk>/remove/", role_views.role_remove, name="role_remove"),
     path("activation-sms/", views.activation_sms, name="activation_sms"),
-    path("signups/", views.signups, name="signups"),
-    path("signups/<int:pk>/approve/", views.signup_approve, name="signup_approve"),
-    path("signups/<int:pk>/create/", views.signup_create, name="signup_create"),
-    path("signups/<int:pk>/reject/", views.signup_reject, name="signup_reject"),
-    path("invitations/", views.invitations, name="invitations"),
-    path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("signups/", signup_views.signups, name="signups"),
+    path("signups/<int:pk>/approve/", signup_views.signup_approve, name="signup_approve"),
+    path("signups/<int:pk>/create/", signup_views.signup_create, name="signup_create"),
+    path("signups/<int:pk>/reject/", signup_views.signup_reject, name="signup_reject"),
+    path("invitations/", signup_views.invitations, name="invitations"),
+    path("invitations/<int:pk>/revoke/", signup_views.invitation_revoke, name="invitation_revoke"),
     path("<int:pk>/", views.member_detail, name="detail"),
     path("<int:pk>/reveal/", views.member_reveal, name="reveal"),
     path("<int:pk>/contact/", views.member_contact, name="contact"),

@@ -1,84 +1,55 @@
-"""Roster import and export pages: upload → preview → confirm, the template, and the export."""
+"""Roster import and export pages: upload → preview → confirm, the template, and the export.
+
+Importing is ``Capability.IMPORT_ROSTER`` (a branch's secretaries and
+organizers); an import of a branch outside the user's scope is a 404. The
+export is the roster list as a file, so whoever manages a roster has it.
+"""
 
 from __future__ import annotations
 
 import io
 
-from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from openpyxl import Workbook
 
+from branches.access import Capability, capability_required, require
+from branches.errors import add_to_form
 from branches.models import Organization, Role
-from branches.services import can_manage, get_managed_organization
 
-from . import importing
-from .exporting import export_roster, filter_roster
-from .models import RosterImport
-from .services import members_visible_to
+from ..access import get_managed_import, managed_imports, managed_members
+from ..errors import RosterFileError
+from ..models import RosterImport
+from ..roster.services import managed_branches
+from . import dispatch
+from .export import export_roster, filter_roster, template_rows
+from .files import read_roster
+from .forms import UploadForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# A full 20,000-row roster as .xlsx is a few MB; anything far larger is not a roster.
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
-class UploadForm(forms.Form):
-    organization = forms.ModelChoiceField(queryset=Organization.objects.none(), label=gettext_lazy("Branch"))
-    file = forms.FileField(
-        label=gettext_lazy("Roster file"),
-        help_text=gettext_lazy("Excel workbook (.xlsx) or CSV, at most 20,000 rows."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
-    )
-
-    def __init__(self, *args, branches, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = branches
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 20 MB."))
-        return upload
-
-
-def get_managed_import(user, pk: int) -> RosterImport:
-    """Fetch an import into a branch the user manages, or 404 (by URL guessing too)."""
-    roster_import = RosterImport.objects.select_related("organization").filter(pk=pk).first()
-    if roster_import is None or not can_manage(user, roster_import.organization):
-        raise Http404("No such import")
-    return roster_import
-
-
-def _branches_or_403(user):
-    branches = importing.importable_branches(user).order_by("path")
-    if not branches.exists():
-        raise PermissionDenied
-    return branches
-
-
-@login_required
+@capability_required(Capability.IMPORT_ROSTER)
 @require_http_methods(["GET", "POST"])
 def upload(request):
-    branches = _branches_or_403(request.user)
+    branches = managed_branches(request.user, Capability.IMPORT_ROSTER)
     form = UploadForm(request.POST or None, request.FILES or None, branches=branches)
     if request.method == "POST" and form.is_valid():
-        branch = get_managed_organization(request.user, form.cleaned_data["organization"].pk)
+        # The form offers only the branches where the user imports.
+        branch = form.cleaned_data["organization"]
         upload_file = form.cleaned_data["file"]
         try:
-            table = importing.read_roster(upload_file.read())
-        except importing.RosterFileError as exc:
-            form.add_error("file", exc.message)
+            table = read_roster(upload_file.read())
+        except RosterFileError as error:
+            add_to_form(form, error)
         else:
             upload_file.seek(0)
-            roster_import = importing.create_import(upload_file, branch, request.user, table)
+            roster_import = dispatch.create_import(upload_file, branch, request.user, table)
             return redirect("roster_import:detail", pk=roster_import.pk)
-    recent = RosterImport.objects.filter(organization__in=branches).select_related("organization")[:10]
+    recent = managed_imports(request.user).select_related("organization")[:10]
     return render(request, "members/import/upload.html", {"form": form, "recent": recent})
 
 
@@ -106,9 +77,7 @@ def detail(request, pk: int):
 @require_POST
 def confirm(request, pk: int):
     roster_import = get_managed_import(request.user, pk)
-    if not importing.importable_branches(request.user).filter(pk=roster_import.organization_id).exists():
-        raise PermissionDenied
-    importing.request_confirm(roster_import)
+    dispatch.request_confirm(roster_import)
     return redirect("roster_import:detail", pk=roster_import.pk)
 
 
@@ -128,13 +97,12 @@ def status(request, pk: int):
     )
 
 
-@login_required
+@capability_required(Capability.IMPORT_ROSTER)
 @require_safe
 def template(request):
-    _branches_or_403(request.user)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title="花名册")
-    for row in importing.template_rows():
+    for row in template_rows():
         sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -143,14 +111,15 @@ def template(request):
     return response
 
 
-@login_required
+@capability_required(Capability.MANAGE_ROSTER)
 @require_safe
 def export(request):
-    visible = members_visible_to(request.user)
-    if not request.user.is_superuser and not Role.objects.filter(user=request.user).exists():
-        raise PermissionDenied
-    members = filter_roster(visible, request.GET)
+    # The unmasked export carries every ID and phone number: it is for those who import, and only
+    # for the entries they could import into, not for every group leader.
     full = request.GET.get("full") == "1"
+    capability = Capability.IMPORT_ROSTER if full else Capability.MANAGE_ROSTER
+    require(request.user, capability)
+    members = filter_roster(managed_members(request.user, capability), request.GET, user=request.user)
     organization = _export_organization(request.user, members) if full else None
     response = HttpResponse(
         export_roster(request.user, members, full=full, organization=organization), content_type=XLSX
@@ -160,7 +129,7 @@ def export(request):
 
 
 def _export_organization(user, members) -> Organization | None:
-    """The branch the export covers, or the top of the user's roles when it spans several."""
+    """The branch the export covers, or the top of the user's roles when it spans several: where it is logged."""
     ids = list(members.order_by().values_list("organization_id", flat=True).distinct()[:2])
     if len(ids) == 1:
         return Organization.objects.get(pk=ids[0])

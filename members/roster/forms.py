@@ -7,12 +7,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from branches.access import Capability, can
 from branches.models import Organization, Role
 
-from .models import Contact, Member, Visit
-from .provinces import Province
-from .roster import EDITABLE_FIELDS, RosterQuery, Sort, managed_branches, managed_groups, responsible_choices
-from .roster_roles import find_login, role_organizations
+from ..access import HARDSHIP_FIELDS, hardship_filter, sees_hardship_anywhere
+from ..errors import RosterError
+from ..models import Contact, Member, Visit
+from ..provinces import Province
+from .audit import EDITABLE_FIELDS
+from .roles import find_login, role_organizations
+from .search import RosterQuery, Sort
+from .services import managed_branches, managed_groups, responsible_choices
 
 ANY = [("", _("Any"))]
 YES_NO = [*ANY, ("yes", _("Yes")), ("no", _("No"))]
@@ -57,7 +62,10 @@ class RosterFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["group"].queryset = managed_groups(user)
+        if not sees_hardship_anywhere(user):
+            del self.fields["hardship"]
 
     def to_query(self) -> RosterQuery:
         """The query a valid form asks for; an invalid field is ignored rather than failing the page."""
@@ -69,12 +77,16 @@ class RosterFilterForm(forms.Form):
             status=data.get("status", ""),
             itinerant=_yes_no(data.get("itinerant", "")),
             province=data.get("province", ""),
-            hardship=_yes_no(data.get("hardship", "")),
+            hardship=self._hardship(data.get("hardship", "")),
             has_login=_yes_no(data.get("login", "")),
             state="" if state == "all" else state,
             silent_days=data.get("silent"),
             sort=data.get("sort") or Sort.NAME,
         )
+
+    def _hardship(self, value: str):
+        wanted = _yes_no(value)
+        return None if wanted is None else hardship_filter(self.user, wanted)
 
     @property
     def is_filtered(self) -> bool:
@@ -104,6 +116,9 @@ class MemberForm(forms.ModelForm):
 
     def __init__(self, *args, user, fixed_organization: Organization | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if not self._sees_hardship(user, fixed_organization):
+            for name in HARDSHIP_FIELDS:
+                del self.fields[name]
         groups = managed_groups(user)
         # A group admin holds no branch role: the branches they may use are their groups' branches.
         branches = Organization.objects.filter(
@@ -117,6 +132,13 @@ class MemberForm(forms.ModelForm):
             self.fields["organization"].queryset = Organization.objects.filter(pk=fixed_organization.pk)
             self.fields["organization"].disabled = True
             self.fields["phone"].disabled = True
+
+    def _sees_hardship(self, user, fixed_organization: Organization | None) -> bool:
+        # Whose hardship the entry will be: its branch when known, else any branch the user may choose.
+        organization = fixed_organization or (self.instance.organization if self.instance.organization_id else None)
+        if organization is not None:
+            return can(user, Capability.SEE_HARDSHIP, organization)
+        return sees_hardship_anywhere(user)
 
 
 class ContactForm(forms.ModelForm):
@@ -184,7 +206,7 @@ class InvitationForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = managed_branches(user)
+        self.fields["organization"].queryset = managed_branches(user, Capability.APPROVE_SIGNUPS)
 
 
 IDEOGRAPHIC_SPACE = "\u3000"
@@ -212,4 +234,7 @@ class RoleForm(forms.Form):
         self.fields["organization"].label_from_instance = lambda o: IDEOGRAPHIC_SPACE * o.depth + o.name
 
     def clean_who(self):
-        return find_login(self.user, self.cleaned_data["who"])
+        try:
+            return find_login(self.user, self.cleaned_data["who"])
+        except RosterError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None

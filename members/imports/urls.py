@@ -1,6 +1,8 @@
+"""Import and export URLs (namespace ``roster_import``), under /roster/import/ (see ``members.urls``)."""
+
 from django.urls import path
 
-from . import import_views as views
+from . import views
 
 app_name = "roster_import"
 urlpatterns = [

@@ -1,0 +1,148 @@
+"""Cell values → Member field values: dates as Excel and people write them, labels, numbers and groups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from openpyxl.utils.datetime import from_excel
+
+from branches.errors import DomainError
+from branches.models import Organization
+
+from ..spreadsheets import GENDER_LABELS, NO, ROSTER_HEADERS, STATUS_LABELS, YES, province_code
+from ..validators import normalize_id_number, normalize_phone
+from .files import is_filled
+
+# The fields a row can set, in the order of ROSTER_HEADERS and of the comparison's report.
+ROW_FIELDS = (
+    "name",
+    "gender",
+    "phone",
+    "id_number",
+    "birth_date",
+    "joined_party_on",
+    "full_member_on",
+    "status",
+    "group",
+    "is_itinerant",
+    "province",
+    "city",
+    "workplace",
+    "emergency_contact",
+    "emergency_phone",
+)
+DATE_FIELDS = {"birth_date", "joined_party_on", "full_member_on"}
+GENDERS = {label: code for code, label in GENDER_LABELS.items()}
+STATUSES = {label: code for code, label in STATUS_LABELS.items()}
+BOOLEANS = {YES: True, NO: False}
+DATE_PATTERN = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+class CellError(DomainError):
+    """One cell that cannot be read; the row is reported with the message, the others still are."""
+
+    default_code = "bad_cell"
+
+
+def parse_date(value: object) -> dt.date:
+    """2019-07-01, 2019/7/1, 2019年7月1日, 20190701, Excel date cells and Excel serial numbers."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _from_serial(value)
+    text = str(value).strip()
+    match = DATE_PATTERN.match(text)
+    try:
+        if match:
+            return dt.date(*(int(part) for part in match.groups()))
+        if re.fullmatch(r"\d{8}", text):
+            return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        # A CSV saved from Excel writes an unformatted date cell as its serial.
+        if re.fullmatch(r"\d{4,5}(\.0+)?", text):
+            return _from_serial(float(text))
+    except ValueError:
+        pass
+    raise CellError(_("“%(value)s” is not a date; write it as 2019-07-01.") % {"value": text})
+
+
+def _from_serial(value: float) -> dt.date:
+    # Serials before 1900-03-01 sit on Excel's fictitious 29 February 1900.
+    if not 61 <= value < 2958466:
+        raise CellError(_("“%(value)s” is not a date; write it as 2019-07-01.") % {"value": value})
+    return from_excel(value).date()
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.strftime("%Y-%m-%d")
+    return str(value).strip()
+
+
+def _choice(value: object, choices: dict) -> object:
+    text = _text(value)
+    if text not in choices:
+        raise CellError(
+            _("“%(value)s” is not allowed here; write one of: %(choices)s.")
+            % {"value": text, "choices": "、".join(choices)}
+        )
+    return choices[text]
+
+
+def _id_number(value: object) -> str:
+    if isinstance(value, float):
+        raise CellError(
+            _("Excel stored the ID number as a number and dropped digits. Format the column as text and type it again.")
+        )
+    return _text(value)
+
+
+def _value(field_name: str, raw: object, groups: dict[str, Organization]) -> object:
+    if field_name in DATE_FIELDS:
+        return parse_date(raw)
+    if field_name == "gender":
+        return _choice(raw, GENDERS)
+    if field_name == "status":
+        return _choice(raw, STATUSES)
+    if field_name == "is_itinerant":
+        return _choice(raw, BOOLEANS)
+    if field_name == "phone":
+        return normalize_phone(_text(raw))
+    if field_name == "id_number":
+        return normalize_id_number(_id_number(raw))
+    if field_name == "group":
+        name = _text(raw)
+        if name not in groups:
+            raise CellError(_("The branch has no group named “%(name)s”.") % {"name": name})
+        return groups[name]
+    if field_name == "province":
+        code = province_code(_text(raw))
+        if code is None:
+            raise CellError(_("“%(value)s” is not a province of China.") % {"value": _text(raw)})
+        return code
+    return _text(raw)
+
+
+def parse_row(cells: dict[str, object], groups: dict[str, Organization]) -> tuple[dict, list[tuple[str, str]]]:
+    """Cell values → Member field values, and (column, message) per bad cell.
+
+    Empty cells are left out: they keep what the roster has.
+    """
+    values: dict[str, object] = {}
+    errors: list[tuple[str, str]] = []
+    for header, field_name in zip(ROSTER_HEADERS, ROW_FIELDS, strict=True):
+        if header not in cells or not is_filled(cells[header]):
+            continue
+        try:
+            values[field_name] = _value(field_name, cells[header], groups)
+        except CellError as exc:
+            errors.append((header, str(exc)))
+        except ValidationError as exc:
+            errors.append((header, " ".join(exc.messages)))
+    return values, errors

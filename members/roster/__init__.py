@@ -1,0 +1,1 @@
+"""The roster workspace: search, one member's entry, signups and invitations, roles."""

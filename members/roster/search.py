@@ -1,0 +1,150 @@
+"""Searching the roster: the list's filters and sorts, the last contacts, and the silent members.
+
+Every function here takes a queryset already narrowed to the user's scope
+(``members.access.managed_members``) and only narrows it further.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from django.db import models
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import Organization
+
+from .. import facts
+from ..models import Contact, Member
+
+
+class Sort(models.TextChoices):
+    NAME = "name", _("Name")
+    JOINED = "joined", _("Joined the Party")
+    CONTACT = "contact", _("Longest without contact")
+
+
+@dataclass(frozen=True)
+class RosterQuery:
+    """What the roster list is asked for; every field is optional.
+
+    ``hardship`` is the condition from ``members.access.hardship_filter``, so
+    it is only ever set for a user who may see hardship.
+    """
+
+    q: str = ""
+    group: Organization | None = None
+    status: str = ""
+    itinerant: bool | None = None
+    province: str = ""
+    hardship: Q | None = None
+    has_login: bool | None = None
+    state: str = Member.State.ACTIVE
+    silent_days: int | None = None
+    sort: str = Sort.NAME
+
+
+def phone_digits(text: str) -> str:
+    """The digits of a typed number as they appear in the stored E.164 form, or "" if too few to search by."""
+    digits = re.sub(r"\D", "", text)
+    # +86 138…, 0086 138…: the country code is stored as +86, so compare the national part.
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) > 11:
+            digits = digits[len(prefix) :]
+    return digits if len(digits) >= 3 else ""
+
+
+def name_or_phone(text: str) -> Q:
+    """The search box: part of the name, or phone digits."""
+    condition = Q(name__icontains=text)
+    digits = phone_digits(text)
+    if digits:
+        condition |= Q(phone__contains=digits)
+    return condition
+
+
+def search_roster(members: QuerySet[Member], query: RosterQuery, now: dt.datetime | None = None) -> QuerySet[Member]:
+    """Apply the list's search, filters and sort to an already scoped queryset."""
+    now = now or timezone.now()
+    if query.q.strip():
+        members = members.filter(name_or_phone(query.q.strip()))
+    if query.group is not None:
+        members = members.filter(group=query.group)
+    if query.status:
+        members = members.filter(status=query.status)
+    if query.itinerant is not None:
+        members = members.filter(is_itinerant=query.itinerant)
+    if query.province:
+        members = members.filter(province=query.province)
+    if query.hardship is not None:
+        members = members.filter(query.hardship)
+    if query.has_login is not None:
+        members = members.filter(user__isnull=not query.has_login)
+    if query.state:
+        members = members.filter(state=query.state)
+    if query.silent_days is not None:
+        # Never contacted counts as silent too.
+        recent = Contact.objects.filter(member=OuterRef("pk"), at__gte=now - dt.timedelta(days=query.silent_days))
+        members = members.filter(~Exists(recent))
+    if query.sort == Sort.JOINED:
+        return members.order_by("joined_party_on", "name", "pk")
+    if query.sort == Sort.CONTACT:
+        last = Contact.objects.filter(member=OuterRef("pk")).order_by("-at").values("at")[:1]
+        return members.annotate(last_contact_at=Subquery(last)).order_by(
+            F("last_contact_at").asc(nulls_first=True), "name", "pk"
+        )
+    return members.order_by("name", "pk")
+
+
+def attach_last_contacts(members: list[Member]) -> None:
+    """Set ``last_contact_at`` on a page of members in one grouped query."""
+    missing = [m.pk for m in members if not hasattr(m, "last_contact_at")]
+    if not missing:
+        return
+    last = dict(
+        Contact.objects.filter(member_id__in=missing).values_list("member_id").annotate(at=Max("at")).order_by()
+    )
+    for member in members:
+        if not hasattr(member, "last_contact_at"):
+            member.last_contact_at = last.get(member.pk)
+
+
+def silent_members(members: QuerySet[Member], now: dt.datetime | None = None) -> QuerySet[Member]:
+    """Active itinerant members of ``members`` with no contact, check-in, report or study for their branch's
+    ``silent_after_days``; never heard from counts as silent.
+
+    One filter for the whole scope: branches are grouped by their threshold
+    (a handful of distinct values), each group gets its own ``NOT EXISTS``
+    conditions, so the query count stays the same whatever the roster size.
+    """
+    now = now or timezone.now()
+    thresholds = sorted(
+        Organization.objects.branches().order_by().values_list("silent_after_days", flat=True).distinct()
+    )
+    if not thresholds:
+        return members.none()
+    per_threshold = []
+    for days in thresholds:
+        since = now - dt.timedelta(days=days)
+        contacted = Exists(Contact.objects.filter(member=OuterRef("pk"), at__gte=since))
+        heard_from = [contacted, *facts.activity_since(since)]
+        per_threshold.append(Q(organization__silent_after_days=days) & ~reduce(or_, (Q(c) for c in heard_from)))
+    return members.filter(reduce(or_, per_threshold), state=Member.State.ACTIVE, is_itinerant=True)
+
+
+def attach_activity_facts(members: list[Member]) -> None:
+    """Set ``facts`` (last contact, check-in, report, study) and ``last_seen_at`` on a page of members.
+
+    Two queries whatever the page size: the last contacts, then the other facts.
+    """
+    attach_last_contacts(members)
+    known = facts.member_facts(m.pk for m in members)
+    for member in members:
+        member.facts = {"last_contact": member.last_contact_at, **known.get(member.pk, {})}
+        seen = [at for at in member.facts.values() if at is not None]
+        member.last_seen_at = max(seen) if seen else None

@@ -1,0 +1,262 @@
+"""The roster workspace: the list, the silent members, one member's entry, the distribution, activation SMS.
+
+Pages that name no object need ``Capability.MANAGE_ROSTER`` somewhere (403
+otherwise); a member named by the URL is fetched with ``get_managed_member``,
+so outside the user's scope it does not exist (404).
+"""
+
+from __future__ import annotations
+
+import copy
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from branches.access import Capability, capability_required, scope_of
+from branches.errors import add_to_form
+
+from .. import facts
+from ..access import HARDSHIP_FIELDS, can_see_hardship, get_managed_member, managed_members
+from ..errors import RosterError
+from ..models import Member
+from . import distribution as charts
+from . import services
+from .audit import audit_log
+from .forms import ContactForm, MemberForm, MoveForm, RosterFilterForm, TransferForm, VisitForm
+from .search import attach_activity_facts, attach_last_contacts, search_roster, silent_members
+
+PER_PAGE = 50
+
+
+# --- The list --------------------------------------------------------------------------------
+
+
+@capability_required(Capability.MANAGE_ROSTER)
+@require_safe
+def roster_list(request):
+    form = RosterFilterForm(request.GET or None, user=request.user)
+    members = search_roster(managed_members(request.user), form.to_query())
+    page = Paginator(members.select_related("organization", "group", "user"), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    attach_last_contacts(page.object_list)
+    scope = scope_of(request.user)
+    for member in page.object_list:
+        member.show_hardship = member.in_hardship and scope.can(Capability.SEE_HARDSHIP, member.organization)
+    return render(request, "members/roster/list.html", {"form": form, "page": page})
+
+
+@capability_required(Capability.MANAGE_ROSTER)
+@require_safe
+def silent(request):
+    members = silent_members(managed_members(request.user)).select_related("organization", "group")
+    page = Paginator(members.order_by("name", "pk"), PER_PAGE).get_page(request.GET.get("page"))
+    attach_activity_facts(page.object_list)
+    return render(request, "members/roster/silent.html", {"page": page})
+
+
+# --- One member ------------------------------------------------------------------------------
+
+
+def _detail(request, member: Member, *, status: int = 200, revealed: bool = False, **forms):
+    user = request.user
+    contacts = list(member.contacts.select_related("by")[:20])
+    sees_hardship = can_see_hardship(user, member)
+    hardship = member.in_hardship and sees_hardship
+    context = {
+        "member": member,
+        "revealed": revealed,
+        "changes": audit_log(member, hidden=() if sees_hardship else HARDSHIP_FIELDS),
+        "contacts": contacts,
+        "last_contact": contacts[0] if contacts else None,
+        "activity_facts": facts.facts_of(member),
+        "contact_form": forms.get("contact_form") or ContactForm(),
+        "transfer_form": forms.get("transfer_form") or TransferForm(),
+        "move_form": forms.get("move_form") or MoveForm(user=user, member=member),
+        "show_hardship": hardship,
+    }
+    if hardship:
+        context["visits"] = list(member.visits.select_related("responsible", "by")[:20])
+        context["visit_form"] = forms.get("visit_form") or VisitForm(member=member)
+    return render(request, "members/roster/detail.html", context, status=status)
+
+
+@login_required
+@require_safe
+def member_detail(request, pk: int):
+    return _detail(request, get_managed_member(request.user, pk, with_facts=True))
+
+
+@login_required
+@require_POST
+def member_reveal(request, pk: int):
+    member = get_managed_member(request.user, pk)
+    services.reveal(member, request.user)
+    # Rendered, not redirected: the full numbers are shown for this one response only.
+    response = _detail(request, member, revealed=True)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def member_contact(request, pk: int):
+    member = get_managed_member(request.user, pk)
+    form = ContactForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, member, status=400, contact_form=form)
+    services.log_contact(member, form.cleaned_data["channel"], form.cleaned_data["note"], request.user)
+    messages.success(request, _("Contact logged."))
+    # The silent list logs a contact in one tap and stays where it was.
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)
+    return redirect("roster:detail", pk=member.pk)
+
+
+@login_required
+@require_POST
+def member_visit(request, pk: int):
+    member = get_managed_member(request.user, pk, Capability.SEE_HARDSHIP)
+    form = VisitForm(request.POST, member=member)
+    if not form.is_valid():
+        return _detail(request, member, status=400, visit_form=form)
+    services.record_visit(member, form.cleaned_data, request.user)
+    messages.success(request, _("Visit recorded."))
+    return redirect("roster:detail", pk=member.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_edit(request, pk: int):
+    member = get_managed_member(request.user, pk)
+    # The form validates a copy, so the audit log compares against the unchanged entry.
+    form = MemberForm(request.POST or None, instance=copy.copy(member), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = services.update_member(member, form.cleaned_data, request.user)
+        except RosterError as error:
+            add_to_form(form, error)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if changes:
+                messages.success(request, _("Changes saved."))
+            return redirect("roster:detail", pk=member.pk)
+    status = 400 if form.errors else 200
+    return render(request, "members/roster/form.html", {"form": form, "member": member}, status=status)
+
+
+@capability_required(Capability.MANAGE_ROSTER)
+@require_http_methods(["GET", "POST"])
+def member_add(request):
+    form = MemberForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.add_member(form.cleaned_data, request.user)
+        except RosterError as error:
+            add_to_form(form, error)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Member added."))
+            return redirect("roster:detail", pk=member.pk)
+    status = 400 if form.errors else 200
+    return render(request, "members/roster/form.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+def member_transfer(request, pk: int):
+    member = get_managed_member(request.user, pk)
+    form = TransferForm(request.POST)
+    if form.is_valid():
+        try:
+            services.transfer_out(member, form.cleaned_data["on"], form.cleaned_data["note"], request.user)
+        except RosterError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(request, _("Marked as transferred out."))
+            return redirect("roster:detail", pk=member.pk)
+    return _detail(request, member, status=400, transfer_form=form)
+
+
+@login_required
+@require_POST
+def member_move(request, pk: int):
+    member = get_managed_member(request.user, pk)
+    form = MoveForm(request.POST, user=request.user, member=member)
+    if form.is_valid():
+        try:
+            services.move_to_group(member, form.cleaned_data["group"], request.user)
+        except RosterError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(request, _("Moved."))
+            return redirect("roster:detail", pk=member.pk)
+    return _detail(request, member, status=400, move_form=form)
+
+
+# --- Distribution and activation -----------------------------------------------------------
+
+
+@capability_required(Capability.MANAGE_ROSTER)
+@require_safe
+def distribution(request):
+    members = managed_members(request.user)
+    provinces = charts.province_distribution(members)
+    groups = charts.group_distribution(members)
+    return render(
+        request,
+        "members/roster/distribution.html",
+        {
+            "provinces": provinces,
+            "province_chart": charts.bar_chart(provinces),
+            "groups": groups,
+            "group_chart": charts.bar_chart(groups),
+        },
+    )
+
+
+@capability_required(Capability.MANAGE_ROSTER)
+@require_POST
+def activation_sms(request):
+    member_id = request.POST.get("member", "")
+    if member_id:
+        if not member_id.isdigit():
+            raise Http404("No such member")
+        members = Member.objects.filter(pk=get_managed_member(request.user, int(member_id)).pk)
+    else:
+        members = managed_members(request.user)
+    site_url = request.build_absolute_uri(reverse("account_signup"))
+    sent, skipped = services.send_activation_sms(members, request.user, site_url)
+    if sent:
+        messages.success(
+            request,
+            ngettext("Activation SMS sent to %(n)d member.", "Activation SMS sent to %(n)d members.", sent)
+            % {"n": sent},
+        )
+    if skipped:
+        messages.info(
+            request,
+            ngettext(
+                "%(n)d member was already texted in the last day.",
+                "%(n)d members were already texted in the last day.",
+                skipped,
+            )
+            % {"n": skipped},
+        )
+    if not sent and not skipped:
+        messages.info(request, _("Nobody to text: every active member in scope has a login."))
+    if member_id:
+        return redirect("roster:detail", pk=int(member_id))
+    return redirect(f"{reverse('roster:list')}?login=no")
