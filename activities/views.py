@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from branches.access import Capability, capability_required, get_managed_organization
 from branches.errors import show_error
 from branches.files import private_file_response
+from branches.params import parse_id
 from members.access import get_own_member
 from members.models import Member
 from notifications.services import read_receipts
@@ -119,12 +120,12 @@ def leave_decide(request, pk: int):
 @require_POST
 def manual_checkin(request, pk: int):
     activity = get_managed_activity(request.user, pk)
-    member_id = request.POST.get("member", "")
-    member = (
-        Member.objects.filter(pk=member_id, organization_id=activity.organization_id).first()
-        if member_id.isdigit()
-        else None
-    )
+    member_id = parse_id(request.POST.get("member"))
+    if member_id is None:
+        # A form sent without a usable member is a mistake to point out, not a guessed object.
+        messages.error(request, _("Choose a member of this branch to mark as attending."))
+        return redirect("activities:detail", pk=activity.pk)
+    member = Member.objects.filter(pk=member_id, organization_id=activity.organization_id).first()
     if member is None:
         raise Http404("No such member")
     try:

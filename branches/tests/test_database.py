@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 from django.http import Http404
 
-from branches.services import get_managed_organization
+from branches.access import get_managed_organization
 from branches.tests.factories import GroupFactory
 
 
