@@ -172,7 +172,6 @@ class MaterialDelivery(models.Model):
     delivered_at = models.DateTimeField(_("delivered at"))
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     studied_at = models.DateTimeField(_("studied at"), null=True, blank=True)
-    study_seconds = models.PositiveIntegerField(_("study time (seconds)"), default=0)
 
     class Meta:
         verbose_name = _("material delivery")

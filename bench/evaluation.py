@@ -227,14 +227,13 @@ def fill(members: int, batch: int, year: int):
             )
             rows += insert_from_select(
                 MaterialDelivery,
-                ["member", "material", "activity", "delivered_at", "studied_at", "study_seconds"],
+                ["member", "material", "activity", "delivered_at", "studied_at"],
                 people.annotate(
                     m=const(material.pk, number),
                     a=const(activity.pk, number),
                     d=const(activity.morning(), stamp),
                     s=studied,
-                    zero=const(0, number),
-                ).values_list("pk", "m", "a", "d", "s", "zero"),
+                ).values_list("pk", "m", "a", "d", "s"),
             )
             if month % 3 == 0:
                 # Quarterly reports from nine in ten members, half of them answered.
