@@ -1,4 +1,5 @@
 import datetime as dt
+import time
 from io import StringIO
 
 import pytest
@@ -86,3 +87,36 @@ def test_enqueue_hands_the_sweep_to_celery():
     output = sweep("heartbeat", "--today", "2026-03-06", "--enqueue")
     assert output == "heartbeat: queued\n"
     assert SweepStatus.objects.get(name="heartbeat").last_for_date == dt.date(2026, 3, 6)
+
+
+@pytest.fixture
+def broker_down():
+    """The Celery app pointed at a Redis port nobody listens on, with tasks no longer run inline."""
+    from config.celery_app import app
+
+    keys = ("broker_url", "task_always_eager", "broker_transport_options", "broker_connection_timeout")
+    saved = {key: app.conf[key] for key in keys}
+    pools = app._pool, app.amqp._producer_pool
+    app.conf.update(
+        broker_url="redis://127.0.0.1:1/0",
+        task_always_eager=False,
+        broker_transport_options={"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        broker_connection_timeout=0.2,
+    )
+    app._pool = app.amqp._producer_pool = None
+    yield
+    app.conf.update(saved)
+    app._pool, app.amqp._producer_pool = pools
+
+
+def test_enqueue_with_the_broker_down_is_one_clear_error_not_a_traceback(broker_down):
+    started = time.monotonic()
+    out = StringIO()
+    # manage.py prints a CommandError as one "CommandError: …" line and exits with status 1.
+    with translation.override("en"), pytest.raises(CommandError) as error:
+        call_command("sweep", "heartbeat", "--enqueue", stdout=out)
+    assert str(error.value).startswith("heartbeat: not queued, the broker at redis://127.0.0.1:1/0 is unreachable")
+    assert "\n" not in str(error.value)
+    assert out.getvalue() == ""
+    assert not SweepStatus.objects.exists()
+    assert time.monotonic() - started < 5

@@ -34,11 +34,25 @@ class Command(BaseCommand):
             except ValueError:
                 raise CommandError(_("--today must be a date like 2026-07-06.")) from None
         if enqueue:
-            from branches.tasks import run_sweep
-
-            run_sweep.delay(name, day.isoformat() if day else None)
-            self.stdout.write(_("%(name)s: queued") % {"name": name})
+            self.enqueue(name, day)
             return
         result = sweeps.run_sweep(name, day)
         counts = ", ".join(f"{key}={value}" for key, value in sorted(result.items())) or _("nothing to do")
         self.stdout.write(f"{name}: {counts}")
+
+    def enqueue(self, name: str, day: dt.date | None) -> None:
+        from kombu.exceptions import OperationalError
+        from kombu.utils.url import maybe_sanitize_url
+
+        from branches.tasks import run_sweep
+
+        try:
+            run_sweep.delay(name, day.isoformat() if day else None)
+        except (OperationalError, OSError) as exc:
+            # An operator at a shell needs the cause, not kombu's traceback;
+            # CommandError makes manage.py print one line and exit with 1.
+            raise CommandError(
+                _("%(name)s: not queued, the broker at %(broker)s is unreachable (%(error)s).")
+                % {"name": name, "broker": maybe_sanitize_url(run_sweep.app.conf.broker_url), "error": exc}
+            ) from None
+        self.stdout.write(_("%(name)s: queued") % {"name": name})
