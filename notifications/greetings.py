@@ -162,14 +162,29 @@ def render_missing_cards(greeting_ids: Iterable[int]) -> int:
     )
     for greeting in greetings:
         data = cards.render_card(greeting)
-        name = greeting.card.storage.save(
-            greeting.card.field.generate_filename(greeting, f"greeting-{greeting.pk}.jpg"), ContentFile(data)
-        )
-        if Greeting.objects.filter(pk=greeting.pk, card="").update(card=name):
+        storage = greeting.card.storage
+        name = card_name(greeting)
+        if storage.exists(name) and not Greeting.objects.filter(card=name).exists():
+            # Left by a render whose worker died before the row was updated:
+            # without this, storage would save the retry under a suffixed name
+            # and the first file would stay on disk with nothing pointing to it.
+            storage.delete(name)
+        saved = storage.save(name, ContentFile(data))
+        if Greeting.objects.filter(pk=greeting.pk, card="").update(card=saved):
             stored += 1
-        else:
-            greeting.card.storage.delete(name)
+        elif saved != name:
+            # Lost a race to a render that stored the card under ``name``.
+            storage.delete(saved)
     return stored
+
+
+def card_name(greeting: Greeting) -> str:
+    """The one storage name a greeting's card ever gets, so a retried render finds the file of a lost one.
+
+    The folder is the greeting's year, not the render's (as ``upload_to``
+    would give): a retry after New Year must still find the first file.
+    """
+    return f"cards/{greeting.year}/greeting-{greeting.pk}.jpg"
 
 
 # --- The secretary's side -----------------------------------------------------------------------

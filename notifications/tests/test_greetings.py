@@ -1,9 +1,12 @@
 import datetime as dt
 import io
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -164,6 +167,39 @@ def test_the_card_task_is_idempotent(sweep, branch_a):
     assert render_cards(greeting_ids=[greeting.pk]) == 0
     greeting.refresh_from_db()
     assert greeting.card.name == name
+
+
+def card_files(greeting) -> list[Path]:
+    """Every file under MEDIA_ROOT drawn for ``greeting``, whatever suffix storage gave it."""
+    return sorted(Path(settings.MEDIA_ROOT).rglob(f"greeting-{greeting.pk}*"))
+
+
+def test_a_card_render_retried_after_a_crash_leaves_one_file_per_greeting(
+    sweep, branch_a, monkeypatch, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    alice = MemberFactory(organization=branch_a, joined_party_on=dt.date(2010, 7, 1))
+    monkeypatch.setattr(greetings, "queue_missing_cards", lambda today: 0)
+    sweep(DAY)
+    [greeting] = greeted(alice)
+    real_save = FileSystemStorage.save
+
+    def save_then_die(self, name, content, *args, **kwargs):
+        real_save(self, name, content, *args, **kwargs)
+        raise SystemExit("worker killed between writing the card and updating the greeting")
+
+    monkeypatch.setattr(FileSystemStorage, "save", save_then_die)
+    with pytest.raises(SystemExit):
+        render_cards(greeting_ids=[greeting.pk])
+    greeting.refresh_from_db()
+    assert not greeting.card and len(card_files(greeting)) == 1
+    monkeypatch.setattr(FileSystemStorage, "save", real_save)
+
+    assert render_cards(greeting_ids=[greeting.pk]) == 1
+    greeting.refresh_from_db()
+    [path] = card_files(greeting)
+    assert greeting.card.path == str(path)
+    assert Image.open(path).size == (cards.WIDTH, cards.HEIGHT)
 
 
 def test_a_lost_card_task_is_queued_again_by_the_next_sweep(sweep, branch_a, monkeypatch):
