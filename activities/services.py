@@ -3,14 +3,16 @@
 Every sweep asks the database what is due up to ``now`` and not yet done, so a
 re-run sends nothing twice (unique keys) and a sweep that was down catches up.
 Fan-out is set-based: members are read in id-ordered chunks, one query per
-chunk, and rows are written with one ``bulk_create`` per chunk.
+chunk, and rows are written with one INSERT … SELECT per chunk. The counts a
+sweep reports are the rows the database says it wrote, so a rerun, or a sweep
+racing another, reports only what it added.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from functools import reduce
 from operator import or_
@@ -18,7 +20,17 @@ from operator import or_
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import BigIntegerField, DateTimeField, IntegerField, Q, QuerySet, Value
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    DateField,
+    DateTimeField,
+    IntegerField,
+    JSONField,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -37,8 +49,6 @@ logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = settings.FANOUT_CHUNK
 REMINDER_GRACE = dt.timedelta(hours=12)
-# A material left open overnight is not a night of study.
-STUDY_TIME_CAP = dt.timedelta(hours=2)
 # The secretary's absentee notice names at most this many; the page lists all.
 MAX_NAMES = 50
 
@@ -93,18 +103,43 @@ def plan_activities(today: dt.date) -> dict[str, int]:
             "organization_id", "year", "month"
         )
     )
-    new = []
+    # Branches whose new activity has the same month, day and window share
+    # one INSERT … SELECT: a handful of statements for a thousand branches,
+    # and the database's count of rows it wrote, so a sweep racing another
+    # (or a rerun) never reports activities the other one created.
+    alike: dict[tuple[int, int, dt.date, dt.datetime, dt.datetime], list[int]] = defaultdict(list)
     for branch in branches:
         for year, month in months:
             day = branch.activity_date(year, month)
             if (branch.pk, year, month) in existing or day + dt.timedelta(days=branch.checkin_days) < today:
                 continue
             activity = Activity(organization=branch, year=year, month=month, date=day)
-            # bulk_create skips save(), which derives the window.
-            activity.opens_at, activity.closes_at = activity.window()
-            new.append(activity)
-    Activity.objects.bulk_create(new, ignore_conflicts=True)
-    return {"branches": len(branches), "planned": len(new)}
+            alike[(year, month, day, *activity.window())].append(branch.pk)
+    now = timezone.now()
+    planned = 0
+    for (year, month, day, opens, closes), branch_ids in alike.items():
+        blank = Value("", output_field=CharField())
+        columns = {
+            "year": Value(year, output_field=IntegerField()),
+            "month": Value(month, output_field=IntegerField()),
+            "date": Value(day, output_field=DateField()),
+            "theme": blank,
+            "tracks": Value([], output_field=JSONField()),
+            "agenda": blank,
+            "online_link": blank,
+            "place": blank,
+            "opens_at": Value(opens, output_field=DateTimeField()),
+            "closes_at": Value(closes, output_field=DateTimeField()),
+            "created_at": Value(now, output_field=DateTimeField()),
+        }
+        select = (
+            Organization.objects.filter(pk__in=branch_ids)
+            .order_by()
+            .annotate(**{f"_{name}": value for name, value in columns.items()})
+            .values_list("pk", *(f"_{name}" for name in columns))
+        )
+        planned += insert_from_select(Activity, ["organization", *columns], select)
+    return {"branches": len(branches), "planned": planned}
 
 
 # --- dispatch -------------------------------------------------------------------------------
@@ -119,23 +154,30 @@ def dispatch_due(today: dt.date) -> dict[str, int]:
         if activity.morning() > now:
             continue
         try:
-            counts["deliveries"] += dispatch_activity(activity, now)
-            counts["activities"] += 1
+            written, marked = dispatch_activity(activity, now)
+            counts["deliveries"] += written
+            counts["activities"] += marked
         except Exception:
             logger.exception("dispatch of activity %s failed", activity.pk)
             counts["failed"] += 1
     for material in StudyMaterial.objects.filter(dispatched_at__isnull=True, publish_at__lte=now):
         try:
-            counts["deliveries"] += dispatch_material(material, now)
-            counts["materials"] += 1
+            written, marked = dispatch_material(material, now)
+            counts["deliveries"] += written
+            counts["materials"] += marked
         except Exception:
             logger.exception("dispatch of material %s failed", material.pk)
             counts["failed"] += 1
     return dict(counts)
 
 
-def dispatch_activity(activity: Activity, now: dt.datetime) -> int:
-    """Fan the activity's material and the activity-day notice out to its branch's active members."""
+def dispatch_activity(activity: Activity, now: dt.datetime) -> tuple[int, bool]:
+    """Fan the activity's material and the activity-day notice out to its branch's active members.
+
+    Returns the deliveries this call wrote (not the members it went through:
+    a rerun or a concurrent sweep writes none) and whether it was this call
+    that marked the activity dispatched.
+    """
     material_ids = list(activity.materials.values_list("pk", flat=True))
     members = Member.objects.active().filter(organization_id=activity.organization_id)
     notice = Notice(
@@ -151,34 +193,35 @@ def dispatch_activity(activity: Activity, now: dt.datetime) -> int:
     )
     written = 0
     size = CHUNK_SIZE
-    done = False
+    marked = None
     for chunk in member_id_chunks(members, size):
         # One commit per chunk: on PostgreSQL each commit waits for the disk,
         # and a branch's roster usually fits in a single chunk. No savepoint
         # is needed, a failed chunk fails the whole activity.
         with transaction.atomic(savepoint=False):
             for material_id in material_ids:
-                insert_deliveries(members, chunk, material_id, activity.pk, now)
+                written += insert_deliveries(members, chunk, material_id, activity.pk, now)
             notify_members(chunk, notice, key=f"activity:{activity.pk}:{{member}}")
-            written += len(chunk) * len(material_ids)
             if len(chunk) < size:
                 # A short chunk is the last one: marking the activity in the
                 # same commit saves one per branch.
-                mark_dispatched(activity, now)
-                done = True
-    if not done:
-        mark_dispatched(activity, now)
-    return written
+                marked = mark_dispatched(activity, now)
+    if marked is None:
+        marked = mark_dispatched(activity, now)
+    return written, marked
 
 
-def mark_dispatched(activity: Activity, now: dt.datetime) -> None:
+def mark_dispatched(activity: Activity, now: dt.datetime) -> bool:
     # Only after every chunk is written: a worker killed half-way leaves the
     # activity due, and the next run fills in what is missing.
-    Activity.objects.filter(pk=activity.pk, dispatched_at__isnull=True).update(dispatched_at=now)
+    return bool(Activity.objects.filter(pk=activity.pk, dispatched_at__isnull=True).update(dispatched_at=now))
 
 
-def dispatch_material(material: StudyMaterial, now: dt.datetime) -> int:
-    """Deliver a material published on its own to every active member under its organizations."""
+def dispatch_material(material: StudyMaterial, now: dt.datetime) -> tuple[int, bool]:
+    """Deliver a material published on its own to every active member under its organizations.
+
+    Returns the deliveries this call wrote and whether it marked the material dispatched.
+    """
     paths = list(material.organizations.values_list("path", flat=True))
     written = 0
     if paths:
@@ -187,16 +230,15 @@ def dispatch_material(material: StudyMaterial, now: dt.datetime) -> int:
         )
         notice = Notice(kind="material", title=_("New study material: %(title)s") % {"title": material.title})
         for chunk in member_id_chunks(members):
-            insert_deliveries(members, chunk, material.pk, None, now)
+            written += insert_deliveries(members, chunk, material.pk, None, now)
             notify_members(chunk, notice, key=f"material:{material.pk}:{{member}}")
-            written += len(chunk)
-    StudyMaterial.objects.filter(pk=material.pk, dispatched_at__isnull=True).update(dispatched_at=now)
-    return written
+    marked = StudyMaterial.objects.filter(pk=material.pk, dispatched_at__isnull=True).update(dispatched_at=now)
+    return written, bool(marked)
 
 
 def insert_deliveries(
     members: QuerySet[Member], chunk: list[int], material_id: int, activity_id: int | None, now: dt.datetime
-) -> None:
+) -> int:
     """Deliver one material to the members of one chunk with a single INSERT … SELECT.
 
     The rows never pass through Python: building and preparing a model
@@ -204,7 +246,7 @@ def insert_deliveries(
     ids are listed rather than given as a range: a branch's members are spread
     over the whole table, and a range made SQLite scan all of it per chunk.
     Deliveries already present are skipped (the unique member/material key),
-    as ``bulk_create(ignore_conflicts=True)`` did.
+    as ``bulk_create(ignore_conflicts=True)`` did. Returns how many it wrote.
     """
     select = (
         members.filter(pk__in=chunk)
@@ -213,11 +255,10 @@ def insert_deliveries(
             _material=Value(material_id, output_field=BigIntegerField()),
             _activity=Value(activity_id, output_field=BigIntegerField()),
             _at=Value(now, output_field=DateTimeField()),
-            _seconds=Value(0, output_field=IntegerField()),
         )
-        .values_list("pk", "_material", "_activity", "_at", "_seconds")
+        .values_list("pk", "_material", "_activity", "_at")
     )
-    insert_from_select(MaterialDelivery, ["member", "material", "activity", "delivered_at", "study_seconds"], select)
+    return insert_from_select(MaterialDelivery, ["member", "material", "activity", "delivered_at"], select)
 
 
 # --- remind ---------------------------------------------------------------------------------
@@ -253,8 +294,10 @@ def remind_due(today: dt.date) -> dict[str, int]:
             if not moment <= now < moment + REMINDER_GRACE:
                 continue
             try:
-                counts["reminded"] += send_reminder(activity, offset)
-                counts["reminders"] += 1
+                sent = send_reminder(activity, offset)
+                counts["reminded"] += sent
+                # A rerun within the grace period sends nothing: that round is not counted again.
+                counts["reminders"] += 1 if sent else 0
             except Exception:
                 logger.exception("reminder %s for activity %s failed", offset, activity.pk)
                 counts["failed"] += 1
@@ -262,6 +305,7 @@ def remind_due(today: dt.date) -> dict[str, int]:
 
 
 def send_reminder(activity: Activity, offset: int) -> int:
+    """Remind the members not yet checked in (nor on leave); returns the reminders written by this call."""
     members = (
         Member.objects.active()
         .filter(organization_id=activity.organization_id)
@@ -296,20 +340,27 @@ def close_due(today: dt.date) -> dict[str, int]:
     counts: Counter[str] = Counter()
     for activity in Activity.objects.filter(closed_at__isnull=True, closes_at__lte=now).select_related("organization"):
         try:
-            outcomes = close_activity(activity, now)
+            written, closed = close_activity(activity, now)
         except Exception:
             logger.exception("closing activity %s failed", activity.pk)
             counts["failed"] += 1
             continue
-        counts["activities"] += 1
-        counts.update({str(outcome): n for outcome, n in outcomes.items()})
+        counts["activities"] += closed
+        counts.update({str(outcome): n for outcome, n in written.items() if n})
     return dict(counts)
 
 
-def close_activity(activity: Activity, now: dt.datetime) -> Counter[str]:
-    """Mark each member attended / excused / made up / absent, then tell the absentees and the secretaries."""
+def close_activity(activity: Activity, now: dt.datetime) -> tuple[Counter[str], bool]:
+    """Mark each member attended / excused / made up / absent, then tell the absentees and the secretaries.
+
+    Returns the attendance rows this call wrote, by outcome (a rerun after a
+    killed worker writes only the missing ones), and whether it was this call
+    that marked the activity closed. The secretaries' notice counts every
+    member of the branch, whichever run wrote their row.
+    """
     members = Member.objects.active().filter(organization_id=activity.organization_id)
     outcomes: Counter[str] = Counter()
+    written: Counter[str] = Counter()
     absent_names: list[str] = []
     make_up = Notice(
         kind="absent",
@@ -324,22 +375,41 @@ def close_activity(activity: Activity, now: dt.datetime) -> Counter[str]:
                 "member_id", flat=True
             )
         )
-        rows = []
-        absent = []
+        by_outcome: dict[str, list[int]] = defaultdict(list)
         for member_id in chunk:
-            outcome = outcome_for(checkins.get(member_id), member_id in excused)
-            rows.append(Attendance(member_id=member_id, activity=activity, outcome=outcome, recorded_at=now))
-            outcomes[outcome] += 1
-            if outcome == Attendance.Outcome.ABSENT:
-                absent.append(member_id)
-        Attendance.objects.bulk_create(rows, ignore_conflicts=True)
+            by_outcome[outcome_for(checkins.get(member_id), member_id in excused)].append(member_id)
+        for outcome, ids in by_outcome.items():
+            outcomes[outcome] += len(ids)
+            written[outcome] += insert_attendance(members, ids, activity, outcome, now)
+        absent = by_outcome.get(Attendance.Outcome.ABSENT, [])
         notify_members(absent, make_up, key=f"absent:{activity.pk}:{{member}}")
         if len(absent_names) < MAX_NAMES:
             wanted = absent[: MAX_NAMES - len(absent_names)]
             absent_names += Member.objects.filter(pk__in=wanted).order_by("name").values_list("name", flat=True)
     _notify_secretaries(activity, outcomes, absent_names)
-    Activity.objects.filter(pk=activity.pk, closed_at__isnull=True).update(closed_at=now)
-    return outcomes
+    closed = Activity.objects.filter(pk=activity.pk, closed_at__isnull=True).update(closed_at=now)
+    return written, bool(closed)
+
+
+def insert_attendance(
+    members: QuerySet[Member], ids: list[int], activity: Activity, outcome: str, now: dt.datetime
+) -> int:
+    """Record one outcome for these members with a single INSERT … SELECT; returns the rows it wrote.
+
+    Rows already present (a rerun after a killed worker) are skipped by the
+    unique member/activity key and not counted.
+    """
+    select = (
+        members.filter(pk__in=ids)
+        .order_by()
+        .annotate(
+            _activity=Value(activity.pk, output_field=BigIntegerField()),
+            _outcome=Value(str(outcome), output_field=CharField()),
+            _at=Value(now, output_field=DateTimeField()),
+        )
+        .values_list("pk", "_activity", "_outcome", "_at")
+    )
+    return insert_from_select(Attendance, ["member", "activity", "outcome", "recorded_at"], select)
 
 
 def outcome_for(checkin_kind: str | None, excused: bool) -> str:
@@ -355,9 +425,9 @@ def outcome_for(checkin_kind: str | None, excused: bool) -> str:
 def _notify_secretaries(activity: Activity, outcomes: Counter[str], absent_names: list[str]) -> None:
     ancestors = [*activity.organization.ancestor_ids(), activity.organization_id]
     user_ids = set(
-        Role.objects.filter(
-            organization_id__in=ancestors, kind__in=[Role.Kind.SECRETARY, Role.Kind.DEPUTY_SECRETARY]
-        ).values_list("user_id", flat=True)
+        Role.objects.filter(organization_id__in=ancestors, kind__in=Role.SECRETARY_KINDS).values_list(
+            "user_id", flat=True
+        )
     )
     absent = outcomes[Attendance.Outcome.ABSENT]
     names = "、".join(absent_names) + ("…" if absent > len(absent_names) else "")
@@ -504,19 +574,14 @@ def mark_read(delivery: MaterialDelivery, *, now: dt.datetime | None = None) -> 
 
 
 def mark_studied(delivery: MaterialDelivery, *, now: dt.datetime | None = None) -> bool:
-    """Record that the member studied the material, once, with the time since first opening it.
+    """Record that the member studied the material, once; a second call changes nothing and returns False.
 
-    The time is capped at STUDY_TIME_CAP; a second call changes nothing and returns False.
+    Only the moment is kept, never how long the material was open: members
+    are not measured by the time they spend in the app.
     """
     now = now or timezone.now()
     mark_read(delivery, now=now)
-    if delivery.read_at is None:
-        # Someone else's request opened it first: our copy is stale, read the stored time.
-        delivery.read_at = MaterialDelivery.objects.values_list("read_at", flat=True).get(pk=delivery.pk)
-    spent = min(max(now - delivery.read_at, dt.timedelta(0)), STUDY_TIME_CAP)
-    updated = MaterialDelivery.objects.filter(pk=delivery.pk, studied_at__isnull=True).update(
-        studied_at=now, study_seconds=int(spent.total_seconds())
-    )
+    updated = MaterialDelivery.objects.filter(pk=delivery.pk, studied_at__isnull=True).update(studied_at=now)
     if updated:
-        delivery.studied_at, delivery.study_seconds = now, int(spent.total_seconds())
+        delivery.studied_at = now
     return bool(updated)

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -82,7 +83,8 @@ def notify_members(member_ids: Iterable[int], notice: Notice, key: str) -> int:
     One INSERT … SELECT for the batch (one per branch when a template rewords
     the kind), then one more per outside channel for the queued deliveries;
     keys already present are skipped, so a re-run or a redelivered task
-    sends nothing twice. Returns the batch size.
+    sends nothing twice. Returns the inbox rows written, so a re-run (or a
+    sweep racing another) reports none.
     """
     ids = list(member_ids)
     if not ids:
@@ -90,6 +92,7 @@ def notify_members(member_ids: Iterable[int], notice: Notice, key: str) -> int:
     prefix, _sep, suffix = key.partition("{member}")
     now = timezone.now()
     templates = message_templates(notice.kind)
+    written = 0
     if templates:
         branches: dict[int, list[int]] = defaultdict(list)
         names: dict[int, str] = {}
@@ -101,17 +104,17 @@ def notify_members(member_ids: Iterable[int], notice: Notice, key: str) -> int:
         for organization_id, chunk in branches.items():
             template = templates.get(organization_id) or templates.get(None)
             title, body = render_notice(notice, template, branch=names[organization_id])
-            _insert_inbox(chunk, notice, title, body, prefix, suffix, now)
+            written += _insert_inbox(chunk, notice, title, body, prefix, suffix, now)
     else:
         title, body = render_notice(notice)
-        _insert_inbox(ids, notice, title, body, prefix, suffix, now)
+        written = _insert_inbox(ids, notice, title, body, prefix, suffix, now)
     queue_deliveries(ids, notice, prefix, suffix, now)
-    return len(ids)
+    return written
 
 
 def _insert_inbox(
     ids: list[int], notice: Notice, title: str, body: str, prefix: str, suffix: str, now: dt.datetime
-) -> None:
+) -> int:
     select = (
         Member.objects.filter(pk__in=ids)
         .order_by()
@@ -126,7 +129,9 @@ def _insert_inbox(
         )
         .values_list("pk", "_user", "_kind", "_key", "_title", "_body", "_url", "_at")
     )
-    insert_from_select(Notification, ["member", "user", "kind", "key", "title", "body", "url", "created_at"], select)
+    return insert_from_select(
+        Notification, ["member", "user", "kind", "key", "title", "body", "url", "created_at"], select
+    )
 
 
 def queue_deliveries(ids: list[int], notice: Notice, prefix: str, suffix: str, now: dt.datetime) -> None:
@@ -300,10 +305,30 @@ def _queue_group_notices(ids: list[int], notice: Notice, prefix: str, suffix: st
 
 
 def notify_users(user_ids: Iterable[int], notice: Notice, key: str) -> int:
-    """Like notify_members, for logins without a roster entry (secretaries); key uses ``{user}``."""
-    rows = [_row(notice, key.format(user=user_id), user_id=user_id) for user_id in user_ids]
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    """Like notify_members, for logins without a roster entry (secretaries); key uses ``{user}``.
+
+    Returns the rows written: keys already present are skipped and not counted.
+    """
+    ids = list(user_ids)
+    if not ids:
+        return 0
+    prefix, _sep, suffix = key.partition("{user}")
+    title, body = render_notice(notice)
+    select = (
+        get_user_model()
+        .objects.filter(pk__in=ids)
+        .order_by()
+        .annotate(
+            _kind=Value(notice.kind, output_field=CharField()),
+            _key=Concat(Value(prefix), Cast("pk", CharField()), Value(suffix), output_field=CharField()),
+            _title=Value(title, output_field=CharField()),
+            _body=Value(body, output_field=TextField()),
+            _url=Value(notice.url, output_field=CharField()),
+            _at=Value(timezone.now(), output_field=DateTimeField()),
+        )
+        .values_list("pk", "_kind", "_key", "_title", "_body", "_url", "_at")
+    )
+    return insert_from_select(Notification, ["user", "kind", "key", "title", "body", "url", "created_at"], select)
 
 
 # Templates and robots are read by every chunk of a fan-out: a 1,000-branch
@@ -372,11 +397,6 @@ def render_notice(notice: Notice, template: MessageTemplate | None = None, branc
         # to the built-in wording rather than losing the notice.
         logger.warning("message template %s could not be rendered; using the built-in text", template.pk)
         return title, body
-
-
-def _row(notice: Notice, key: str, **recipient) -> Notification:
-    title, body = render_notice(notice)
-    return Notification(kind=notice.kind, key=key, title=title, body=body, url=notice.url, **recipient)
 
 
 def inbox_for(user) -> QuerySet[Notification]:

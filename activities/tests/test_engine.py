@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from activities import services
-from activities.models import Activity, Attendance, CheckIn, Leave, MaterialDelivery
+from activities.models import Activity, Attendance, CheckIn, Leave, MaterialDelivery, StudyMaterial
 from activities.tests.factories import ActivityFactory, MaterialFactory
 from branches.models import Organization, Role
 from branches.sweeps import run_sweep
@@ -348,3 +348,103 @@ def test_shanghai_midnight_not_utc_decides_the_day(branch):
         member = MemberFactory(organization=branch)
         _, created = services.perform_checkin(member, activity)
     assert created
+
+
+# --- counts are rows written ------------------------------------------------------------------
+
+
+def test_a_dispatch_rerun_reports_no_deliveries_and_writes_none(activity, branch):
+    MemberFactory.create_batch(3, organization=branch)
+    activity.materials.set(MaterialFactory.create_batch(2))
+    with time_machine.travel(at(2026, 12, 6, 9)):
+        assert services.dispatch_due(dt.date(2026, 12, 6)) == {"deliveries": 6, "activities": 1}
+        # As if the first run died before marking the activity dispatched.
+        Activity.objects.filter(pk=activity.pk).update(dispatched_at=None)
+        notices = Notification.objects.count()
+        assert services.dispatch_due(dt.date(2026, 12, 6)) == {"deliveries": 0, "activities": 1}
+    assert MaterialDelivery.objects.count() == 6
+    assert Notification.objects.count() == notices
+
+
+def test_a_dispatch_with_part_of_the_deliveries_present_reports_only_the_new_ones(activity, branch):
+    members = MemberFactory.create_batch(4, organization=branch)
+    material = MaterialFactory()
+    activity.materials.add(material)
+    for member in members[:3]:
+        MaterialDelivery.objects.create(
+            member=member, material=material, activity=activity, delivered_at=at(2026, 12, 6, 8)
+        )
+    with time_machine.travel(at(2026, 12, 6, 9)):
+        assert services.dispatch_due(dt.date(2026, 12, 6))["deliveries"] == 1
+    assert MaterialDelivery.objects.count() == 4
+
+
+def test_a_published_material_dispatched_again_reports_no_deliveries(branch):
+    MemberFactory.create_batch(2, organization=branch)
+    material = MaterialFactory(publish_at=at(2026, 12, 1, 9))
+    material.organizations.add(branch)
+    with time_machine.travel(at(2026, 12, 1, 9, 30)):
+        assert services.dispatch_due(dt.date(2026, 12, 1)) == {"deliveries": 2, "materials": 1}
+        StudyMaterial.objects.filter(pk=material.pk).update(dispatched_at=None)
+        assert services.dispatch_due(dt.date(2026, 12, 1)) == {"deliveries": 0, "materials": 1}
+    assert MaterialDelivery.objects.count() == 2
+
+
+def test_a_remind_rerun_reports_zero_and_writes_nothing(activity, branch):
+    MemberFactory.create_batch(3, organization=branch)
+    with time_machine.travel(at(2026, 12, 3, 8, 5)):
+        assert services.remind_due(dt.date(2026, 12, 3)) == {"reminded": 3, "reminders": 1}
+        assert services.remind_due(dt.date(2026, 12, 3)) == {"reminded": 0, "reminders": 0}
+    assert Notification.objects.filter(kind="reminder").count() == 3
+
+
+def test_a_remind_with_some_members_already_reminded_reports_only_the_new_ones(activity, branch):
+    first, *others = MemberFactory.create_batch(3, organization=branch)
+    with time_machine.travel(at(2026, 12, 3, 8, 5)):
+        services.notify_members(
+            [first.pk], services.Notice(kind="reminder", title="t"), key=f"remind:{activity.pk}:3:{{member}}"
+        )
+        assert services.remind_due(dt.date(2026, 12, 3)) == {"reminded": 2, "reminders": 1}
+    assert Notification.objects.filter(kind="reminder").count() == 3
+
+
+def test_a_close_rerun_reports_no_outcomes_and_writes_none(activity, branch):
+    attended, absent = MemberFactory.create_batch(2, organization=branch)
+    CheckIn.objects.create(member=attended, activity=activity, checked_in_at=at(2026, 12, 6, 9))
+    with time_machine.travel(at(2026, 12, 10, 0, 15)):
+        assert services.close_due(dt.date(2026, 12, 10)) == {"activities": 1, "attended": 1, "absent": 1}
+        # As if the first run died before marking the activity closed.
+        Activity.objects.filter(pk=activity.pk).update(closed_at=None)
+        assert services.close_due(dt.date(2026, 12, 10)) == {"activities": 1}
+    assert Attendance.objects.count() == 2
+
+
+def test_a_close_with_part_of_the_attendance_present_reports_only_the_new_rows(activity, branch):
+    RoleFactory(organization=branch, kind=Role.Kind.SECRETARY)
+    members = MemberFactory.create_batch(3, organization=branch)
+    Attendance.objects.create(member=members[0], activity=activity, outcome="absent", recorded_at=at(2026, 12, 10))
+    with time_machine.travel(at(2026, 12, 10, 0, 15)):
+        assert services.close_due(dt.date(2026, 12, 10)) == {"activities": 1, "absent": 2}
+    assert Attendance.objects.count() == 3
+    # The secretaries still hear of the whole branch, not only of this run's rows.
+    assert "缺席 3 人" in Notification.objects.get(kind="attendance").body
+
+
+def test_a_plan_racing_another_reports_only_the_activities_it_wrote(branch, monkeypatch):
+    other = OrganizationFactory(activity_day=28)
+    real_window = Activity.window
+    raced = []
+
+    def window_after_the_other_sweep_wrote(self):
+        if not raced:
+            # Another plan sweep commits this branch's December activity
+            # after ours read what exists and before ours writes.
+            raced.append(True)
+            ActivityFactory(organization=branch, date=dt.date(2026, 12, 6))
+        return real_window(self)
+
+    monkeypatch.setattr(Activity, "window", window_after_the_other_sweep_wrote)
+    result = services.plan_activities(dt.date(2026, 11, 24))
+    assert result == {"branches": 2, "planned": 2}
+    assert Activity.objects.filter(organization=other).count() == 2
+    assert Activity.objects.count() == 3

@@ -153,3 +153,14 @@ def test_read_receipts_count_read_and_total_for_a_key_prefix(member, outsider):
     mark_read(Notification.objects.get(key=f"material:70:{member.pk}"))
     assert read_receipts("material:7:") == (1, 3)
     assert read_receipts("nothing:") == (0, 0)
+
+
+def test_notify_counts_the_rows_it_wrote_not_the_ids_it_was_given(member, outsider):
+    assert notify_members([member.pk], notice(), key="n:{member}") == 1
+    assert notify_members([member.pk, outsider.pk], notice(), key="n:{member}") == 1
+    assert notify_members([member.pk, outsider.pk], notice(), key="n:{member}") == 0
+    assert notify_users([member.user_id], notice(), key="u:{user}") == 1
+    assert notify_users([member.user_id, outsider.user_id], notice(), key="u:{user}") == 1
+    assert notify_users([member.user_id, outsider.user_id], notice(), key="u:{user}") == 0
+    assert Notification.objects.filter(key__startswith="n:").count() == 2
+    assert Notification.objects.filter(key__startswith="u:").count() == 2
