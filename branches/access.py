@@ -63,8 +63,7 @@ _LEADING = frozenset(
 _SECRETARY = frozenset(Capability)
 
 CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.Kind.SECRETARY: _SECRETARY,
-    Role.Kind.DEPUTY_SECRETARY: _SECRETARY,
+    **dict.fromkeys(Role.SECRETARY_KINDS, _SECRETARY),
     # An organizer (组织委员) keeps the branch's books and people: import, signups, dues.
     Role.Kind.ORGANIZER: _LEADING | {Capability.IMPORT_ROSTER, Capability.APPROVE_SIGNUPS, Capability.RECORD_DUES},
     # A group leader runs their group's life; hardship, people's powers and the branch's
@@ -77,6 +76,11 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
 BRANCH_WIDE = frozenset(
     {Capability.MANAGE_ROLES, Capability.IMPORT_ROSTER, Capability.APPROVE_SIGNUPS, Capability.SEE_HARDSHIP}
 )
+
+
+def role_kinds_with(capability: Capability) -> frozenset[str]:
+    """The role kinds whose holders have ``capability`` (on a branch or above)."""
+    return frozenset(kind for kind, granted in CAPABILITIES.items() if capability in granted)
 
 
 @dataclass(frozen=True)

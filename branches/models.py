@@ -238,6 +238,10 @@ class Role(models.Model):
         GROUP_ADMIN = "group_admin", _("Group leader / admin")
         ORGANIZER = "organizer", _("Organizer")
 
+    # The branch's secretaries: who is told of what happens in the branch (a closed activity day, a due
+    # visit nobody was named for). What each kind may do is branches.access.CAPABILITIES.
+    SECRETARY_KINDS = (Kind.SECRETARY, Kind.DEPUTY_SECRETARY)
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="roles"
     )

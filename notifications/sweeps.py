@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from branches.access import Capability, role_kinds_with
 from branches.models import Role
 from branches.sweeps import register
 from members.models import Member, Visit
@@ -19,7 +20,7 @@ from .services import Notice, notify_users
 
 # Who hears of a due visit when nobody was named responsible: the people
 # who may see the branch's hardship records.
-VISIT_FALLBACK_ROLES = (Role.Kind.SECRETARY, Role.Kind.DEPUTY_SECRETARY)
+VISIT_FALLBACK_ROLES = role_kinds_with(Capability.SEE_HARDSHIP)
 
 
 def visit_key(visit: Visit) -> str:

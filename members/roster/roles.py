@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext
 
-from branches.access import CAPABILITIES, Capability, can, scope_of
+from branches.access import Capability, can, role_kinds_with, scope_of
 from branches.models import Organization, Role
 
 from ..access import managed_roles
@@ -26,7 +26,7 @@ from .audit import ROLE_NOTE_PREFIX, change_rows
 
 # The kinds that hand out roles: an organization keeps at least one of them, so that
 # somebody can still give roles there after a person steps down.
-ROLE_GIVING_KINDS = frozenset(kind for kind, granted in CAPABILITIES.items() if Capability.MANAGE_ROLES in granted)
+ROLE_GIVING_KINDS = role_kinds_with(Capability.MANAGE_ROLES)
 
 
 def role_organizations(user) -> QuerySet[Organization]:
