@@ -115,14 +115,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "netbranch",
-        }
+
+
+def redis_cache(url: str, **options) -> dict:
+    """The default cache on the Redis at url.
+
+    Login, signup, password reset and login codes count their rate limits in
+    it, so a Redis that is down or hung must not take them down: the backend
+    answers from a memory cache of the process instead of raising or waiting.
+    """
+    return {
+        "BACKEND": "branches.cache.ResilientRedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "netbranch",
+        "OPTIONS": options,
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     # Rate limits must be shared by every web process; a file cache is shared
     # and needs no server (locmem would give each process its own counters).
@@ -132,6 +143,9 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+# Sessions stay in the database, never in the cache: a member stays logged in
+# while Redis is down, and its memory fallback cannot mix up sessions.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Auth -------------------------------------------------------------------------
 AUTH_USER_MODEL = "members.User"
