@@ -6,7 +6,7 @@ from pathlib import PurePath
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from branches.uploads import FILE_TYPES, check_attachment
+from branches.uploads import FILE_TYPES, clean_attachment
 
 from .models import Report
 
@@ -25,7 +25,8 @@ class ReportForm(forms.ModelForm):
         upload = self.cleaned_data.get("attachment")
         if not upload:
             return upload
-        check_attachment(upload)
+        # An image comes back re-encoded without its camera and location tags.
+        upload = clean_attachment(upload)
         # The stored name is random: it never carries the member's own file name
         # (often their name) and cannot be guessed.
         upload.name = f"{uuid.uuid4().hex}{PurePath(upload.name).suffix.lower()}"

@@ -180,17 +180,9 @@ def dispatch_activity(activity: Activity, now: dt.datetime) -> tuple[int, bool]:
     """
     material_ids = list(activity.materials.values_list("pk", flat=True))
     members = Member.objects.active().filter(organization_id=activity.organization_id)
-    notice = Notice(
-        kind="activity_day",
-        title=_("Today is the activity day: %(theme)s") % {"theme": activity.theme or activity.organization.name},
-        body=ngettext(
-            "%(count)d study material is waiting for you. Check in before %(closes)s.",
-            "%(count)d study materials are waiting for you. Check in before %(closes)s.",
-            len(material_ids),
-        )
-        % {"count": len(material_ids), "closes": timezone.localtime(activity.closes_at).strftime("%Y-%m-%d %H:%M")},
-        url=reverse("home"),
-    )
+    # Worded for the moment the members read it: a sweep catching up, or a
+    # past day replayed, sends today, not on the day it runs "as of".
+    notice = activity_day_notice(activity, len(material_ids), max(now, timezone.now()))
     written = 0
     size = CHUNK_SIZE
     marked = None
@@ -201,7 +193,8 @@ def dispatch_activity(activity: Activity, now: dt.datetime) -> tuple[int, bool]:
         with transaction.atomic(savepoint=False):
             for material_id in material_ids:
                 written += insert_deliveries(members, chunk, material_id, activity.pk, now)
-            notify_members(chunk, notice, key=f"activity:{activity.pk}:{{member}}")
+            if notice is not None:
+                notify_members(chunk, notice, key=f"activity:{activity.pk}:{{member}}")
             if len(chunk) < size:
                 # A short chunk is the last one: marking the activity in the
                 # same commit saves one per branch.
@@ -209,6 +202,27 @@ def dispatch_activity(activity: Activity, now: dt.datetime) -> tuple[int, bool]:
     if marked is None:
         marked = mark_dispatched(activity, now)
     return written, marked
+
+
+def activity_day_notice(activity: Activity, material_count: int, sent_at: dt.datetime) -> Notice | None:
+    """The notice that goes with the activity's material, true at ``sent_at``; None once check-in has closed.
+
+    After the close there is nothing left to check in to: the material goes
+    out alone, and the close sweep tells the absentees about the make-up study.
+    """
+    if sent_at >= activity.closes_at:
+        return None
+    theme = activity.theme or activity.organization.name
+    if timezone.localdate(sent_at) <= activity.date:
+        title = _("Today is the activity day: %(theme)s") % {"theme": theme}
+    else:
+        title = _("The activity day was %(date)s: %(theme)s") % {"date": activity.date.isoformat(), "theme": theme}
+    body = ngettext(
+        "%(count)d study material is waiting for you. Check in before %(closes)s.",
+        "%(count)d study materials are waiting for you. Check in before %(closes)s.",
+        material_count,
+    ) % {"count": material_count, "closes": timezone.localtime(activity.closes_at).strftime("%Y-%m-%d %H:%M")}
+    return Notice(kind="activity_day", title=title, body=body, url=reverse("home"))
 
 
 def mark_dispatched(activity: Activity, now: dt.datetime) -> bool:

@@ -244,6 +244,8 @@ def evidence(request, pk: int):
     return private_file_response(
         evidence.file,
         as_attachment=True,
-        filename=evidence.name or f"evidence-{evidence.pk}{extension}",
+        # The label typed at upload often names the person or the place; the
+        # download, which is kept on phones and forwarded, does not.
+        filename=f"evidence-{evidence.pk}{extension}",
         content_type=content_type_of(evidence.file.name),
     )

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization
-from branches.uploads import FILE_TYPES, check_attachment
+from branches.uploads import FILE_TYPES, clean_attachment
 
 from . import access, services
 from .models import Item, Subject
@@ -22,7 +22,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class EvidenceField(forms.FileField):
-    """Up to five files, each checked like a report attachment (size, type, real content)."""
+    """Up to five files, each checked like a report attachment (size, type, structure; images re-encoded)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
@@ -47,12 +47,12 @@ class EvidenceField(forms.FileField):
         for upload in uploads:
             upload = super().clean(upload, initial)
             try:
-                check_attachment(upload)
+                # An image comes back re-encoded without its camera and location tags.
+                cleaned.append(clean_attachment(upload))
             except ValidationError as error:
                 raise ValidationError(
                     _("%(name)s: %(error)s"), params={"name": upload.name, "error": " ".join(error.messages)}
                 ) from None
-            cleaned.append(upload)
         return cleaned
 
 

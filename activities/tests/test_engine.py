@@ -5,6 +5,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from activities import services
 from activities.models import Activity, Attendance, CheckIn, Leave, MaterialDelivery, StudyMaterial
@@ -448,3 +449,65 @@ def test_a_plan_racing_another_reports_only_the_activities_it_wrote(branch, monk
     assert result == {"branches": 2, "planned": 2}
     assert Activity.objects.filter(organization=other).count() == 2
     assert Activity.objects.count() == 3
+
+
+# --- a late dispatch tells the truth on the day it is sent -------------------------------------
+
+
+def _dispatch_late_at(activity, branch, moment):
+    MemberFactory.create_batch(2, organization=branch)
+    activity.materials.add(MaterialFactory())
+    with time_machine.travel(moment, tick=False):
+        result = services.dispatch_due(dt.date(moment.year, moment.month, moment.day))
+    assert result["deliveries"] == 2
+    assert MaterialDelivery.objects.count() == 2
+    return list(Notification.objects.filter(kind="activity_day"))
+
+
+def test_dispatch_on_the_activity_day_says_today(activity, branch):
+    notices = _dispatch_late_at(activity, branch, at(2026, 12, 6, 8, 0))
+    assert len(notices) == 2
+    assert all(n.title.startswith("今天是统一活动日") for n in notices)
+    assert all("请在 2026-12-10 00:00 前签到" in n.body for n in notices)
+
+
+def test_a_late_dispatch_within_the_window_names_the_day_and_not_today(activity, branch):
+    # Beat was down on the 6th; the window runs until the end of the 9th.
+    notices = _dispatch_late_at(activity, branch, at(2026, 12, 8, 10, 0))
+    assert len(notices) == 2
+    for notice in notices:
+        assert "今天" not in notice.title
+        assert "2026-12-06" in notice.title
+        assert "请在 2026-12-10 00:00 前签到" in notice.body
+
+
+def test_a_late_dispatch_within_the_window_names_the_day_in_english_too(activity, branch, settings):
+    settings.LANGUAGE_CODE = "en"
+    MemberFactory(organization=branch)
+    with translation.override("en"), time_machine.travel(at(2026, 12, 7, 9, 0), tick=False):
+        services.dispatch_due(dt.date(2026, 12, 7))
+    notice = Notification.objects.get(kind="activity_day")
+    assert "Today" not in notice.title and "today" not in notice.title
+    assert "2026-12-06" in notice.title
+    assert "Check in before 2026-12-10 00:00" in notice.body
+
+
+def test_a_dispatch_after_the_window_closed_delivers_the_material_without_a_check_in_notice(activity, branch):
+    # Beat came back on the 11th: the window closed at 00:00 on the 10th.
+    notices = _dispatch_late_at(activity, branch, at(2026, 12, 11, 10, 0))
+    assert notices == []
+    assert not Notification.objects.filter(body__contains="前签到").exists()
+    # The close sweep, run right after, is what tells the absentees.
+    with time_machine.travel(at(2026, 12, 11, 10, 0, 1), tick=False):
+        services.close_due(dt.date(2026, 12, 11))
+    assert Notification.objects.filter(kind="absent").count() == 2
+
+
+def test_a_replayed_past_day_is_worded_for_the_day_it_is_sent(activity, branch):
+    # An operator replays the 6th on the 8th: the members read it on the 8th.
+    MemberFactory(organization=branch)
+    activity.materials.add(MaterialFactory())
+    with time_machine.travel(at(2026, 12, 8, 10, 0), tick=False):
+        services.dispatch_due(dt.date(2026, 12, 6))
+    notice = Notification.objects.get(kind="activity_day")
+    assert "今天" not in notice.title and "2026-12-06" in notice.title

@@ -19,6 +19,8 @@ from notifications.models import Notification
 pytestmark = pytest.mark.django_db
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+# The smallest file that is a PDF by its structure: a header and an end-of-file trailer.
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def make_report(member, **fields):
@@ -89,7 +91,7 @@ def test_a_member_sees_their_reports_with_replies_and_when_the_next_is_due(clien
 
 def test_a_member_hands_in_a_report_with_a_pdf(client, member):
     client.force_login(member.user)
-    pdf = SimpleUploadedFile("我的汇报.pdf", b"%PDF-1.7\n...", content_type="application/pdf")
+    pdf = SimpleUploadedFile("我的汇报.pdf", PDF, content_type="application/pdf")
     response = submit(client, attachment=pdf)
     report = Report.objects.get()
     assert response.status_code == 302
@@ -163,25 +165,25 @@ def test_another_members_report_is_404(client, member, outsider):
 
 def test_the_attachment_is_served_to_its_owner_as_a_download(client, member):
     client.force_login(member.user)
-    submit(client, attachment=SimpleUploadedFile("a.pdf", b"%PDF-1.7 body"))
+    submit(client, attachment=SimpleUploadedFile("a.pdf", PDF))
     report = Report.objects.get()
     response = client.get(reverse("reports:attachment", args=[report.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
-    assert b"".join(response.streaming_content) == b"%PDF-1.7 body"
+    assert b"".join(response.streaming_content) == PDF
 
 
 def test_the_attachment_is_served_to_the_branch_secretary(client, member, secretary):
     client.force_login(member.user)
-    submit(client, attachment=SimpleUploadedFile("a.pdf", b"%PDF-1.7 body"))
+    submit(client, attachment=SimpleUploadedFile("a.pdf", PDF))
     client.force_login(secretary)
     assert client.get(reverse("reports:attachment", args=[Report.objects.get().pk])).status_code == 200
 
 
 def test_another_members_attachment_is_404(client, member, outsider):
     client.force_login(outsider.user)
-    submit(client, attachment=SimpleUploadedFile("a.pdf", b"%PDF-1.7 body"))
+    submit(client, attachment=SimpleUploadedFile("a.pdf", PDF))
     client.force_login(member.user)
     assert client.get(reverse("reports:attachment", args=[Report.objects.get().pk])).status_code == 404
 
@@ -332,3 +334,68 @@ def test_an_attachment_gone_from_storage_is_404_not_an_error(client, member):
     client.force_login(member.user)
     response = client.get(reverse("reports:attachment", args=[report.pk]))
     assert response.status_code == 404
+
+
+# --- what an attachment gives away --------------------------------------------------------
+
+
+def download(client, report):
+    response = client.get(reverse("reports:attachment", args=[report.pk]))
+    assert response.status_code == 200
+    return b"".join(response.streaming_content), response
+
+
+def test_a_photo_attachment_is_served_back_without_its_gps_and_camera_tags(client, member, secretary):
+    from branches.tests.test_uploads import assert_no_metadata, jpeg_with_gps
+
+    client.force_login(member.user)
+    response = submit(client, attachment=SimpleUploadedFile("张三家.jpg", jpeg_with_gps(), content_type="image/jpeg"))
+    assert response.status_code == 302
+    report = Report.objects.get()
+    client.force_login(secretary)
+    served, response = download(client, report)
+    assert_no_metadata(served)
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["Content-Disposition"] == f'attachment; filename="report-{report.pk}.jpg"'
+
+
+def test_a_png_attachment_is_served_back_without_its_text_and_exif(client, member):
+    from branches.tests.test_uploads import assert_no_metadata, png_with_tags
+
+    client.force_login(member.user)
+    submit(client, attachment=SimpleUploadedFile("家里.png", png_with_tags(), content_type="image/png"))
+    served, _response = download(client, Report.objects.get())
+    assert assert_no_metadata(served).format == "PNG"
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("report.docx", b"PK\x03\x04" + b"garbage" * 50),
+        ("report.docx", "zip-of-garbage"),
+        ("report.pdf", b"%PDF-<html><script>alert(document.cookie)</script></html>"),
+        ("report.pdf", b"%PDF-1.7\n<!DOCTYPE html><html><script>alert(1)</script></html>\n%%EOF\n"),
+        ("report.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 and then anything"),
+    ],
+)
+def test_a_fake_document_with_the_right_first_bytes_is_refused_with_a_message(client, member, name, content):
+    from branches.tests.test_uploads import docx_bytes
+
+    if content == "zip-of-garbage":
+        content = docx_bytes(parts=("garbage.bin", "more/garbage.txt"))
+    client.force_login(member.user)
+    response = submit(client, attachment=SimpleUploadedFile(name, content))
+    assert response.status_code == 200
+    assert "The file is damaged or is not the type its name says." in response.content.decode()
+    assert Report.objects.count() == 0
+
+
+def test_a_real_word_document_is_accepted_and_served_as_it_was(client, member):
+    from branches.tests.test_uploads import docx_bytes
+
+    client.force_login(member.user)
+    data = docx_bytes()
+    assert submit(client, attachment=SimpleUploadedFile("汇报.docx", data)).status_code == 302
+    served, response = download(client, Report.objects.get())
+    assert served == data
+    assert "汇报" not in response["Content-Disposition"]
