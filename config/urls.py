@@ -4,6 +4,10 @@ from django.views.i18n import set_language
 
 from config import health, pwa
 from members import views as member_views
+from members.forms import AdminLoginForm
+
+# The admin's login counts and throttles failures like the phone login, on the same counters.
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("", member_views.home, name="home"),

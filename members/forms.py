@@ -3,6 +3,8 @@ from __future__ import annotations
 from allauth.account.adapter import get_adapter
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +13,7 @@ from branches.errors import add_to_form
 
 from .errors import RegistrationError
 from .registration import SignupPlan, plan_signup, request_membership
+from .validators import normalize_phone
 
 
 class SignupForm(AllauthSignupForm):
@@ -54,6 +57,12 @@ class SignupForm(AllauthSignupForm):
                 )
             except RegistrationError as exc:
                 add_to_form(self, exc)
+            else:
+                # A signup that may create nothing (a number on no roster, a wrong
+                # name) takes allauth's path for a taken number: the same redirect
+                # to the code page, no login, and no SMS, since the adapter texts
+                # "already has an account" only when one exists.
+                self.account_already_exists = not self.plan.creates_login
         return cleaned_data
 
     def signup(self, request, user) -> None:
@@ -73,3 +82,26 @@ class SignupForm(AllauthSignupForm):
             # Another signup took this phone number since the form was validated.
             self.add_error("phone", get_adapter().error_messages["phone_taken"])
         return None, render(request, "account/signup.html", {"form": self})
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin site's login, counted and throttled like the phone login.
+
+    Django's admin form calls ``authenticate`` directly, which no rate limit
+    sees; going through the adapter shares the failed-login counters with
+    the site's login, so neither door gives a brute force more tries.
+    """
+
+    def clean(self) -> dict:
+        typed = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if typed is not None and password:
+            try:
+                phone = normalize_phone(typed)
+            except ValidationError:
+                raise self.get_invalid_login_error() from None
+            self.user_cache = get_adapter(self.request).authenticate(self.request, phone=phone, password=password)
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data

@@ -3,7 +3,8 @@
 A person whose phone number is on an active roster entry activates it: the
 entry is linked to the new login only once the number is proven by an SMS
 code, so typing someone else's number gains nothing. Anyone else needs a
-usable invitation code; their signup waits for a secretary's approval.
+usable invitation code; their signup waits for a secretary's approval. A
+signup that fits neither is answered like one that does, and creates nothing.
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SignupPlan:
-    """What a valid signup will do: activate ``member``, or join with ``invitation``."""
+    """What a valid signup will do: activate ``member``, join with ``invitation``, or nothing.
+
+    A plan with neither creates no login and texts nobody, yet is answered
+    exactly like the others, so the form does not tell who is on a roster.
+    """
 
     member: Member | None = None
     invitation: Invitation | None = None
@@ -32,6 +37,10 @@ class SignupPlan:
     @property
     def is_activation(self) -> bool:
         return self.member is not None
+
+    @property
+    def creates_login(self) -> bool:
+        return self.member is not None or self.invitation is not None
 
 
 def _same_name(a: str, b: str) -> bool:
@@ -43,45 +52,32 @@ def plan_signup(*, phone: str, name: str, invitation_code: str = "") -> SignupPl
     """Decide how a signup with this (normalized) phone number proceeds, or raise RegistrationError.
 
     Changes nothing: the form calls it while validating, and the invitation is
-    claimed later by ``request_membership`` under a conditional update.
+    claimed later by ``request_membership`` under a conditional update. Only
+    the invitation code can be refused out loud: whether the number is on a
+    roster, under which name and in which state must not show, so every other
+    mismatch is a plan that does nothing.
     """
+    code = invitation_code.strip()
+    invitation = _usable_invitation(code) if code else None
     member = Member.objects.filter(phone=phone).first()
     if member is not None:
         if member.state != Member.State.ACTIVE:
-            raise RegistrationError(
-                _(
-                    "This phone number belongs to a member who has been transferred out of the branch. "
-                    "Please contact your branch secretary."
-                ),
-                code="transferred_out",
-                field="phone",
-            )
-        if member.user_id is not None:
-            raise RegistrationError(
-                _("The roster entry for this phone number has already been activated. Please log in instead."),
-                code="already_activated",
-                field="phone",
-            )
-        if not _same_name(name, member.name):
-            raise RegistrationError(
-                _(
-                    "The name does not match the roster entry for this phone number. "
-                    "Please check it, or contact your branch secretary."
-                ),
-                code="name_mismatch",
-                field="name",
-            )
-        return SignupPlan(member=member)
-    code = invitation_code.strip()
-    if not code:
-        raise RegistrationError(
-            _(
-                "This phone number is not on any branch roster. "
-                "Enter the invitation code your branch secretary gave you."
-            ),
-            code="invitation_required",
-            field="invitation_code",
-        )
+            reason = "transferred_out"
+        elif member.user_id is not None:
+            reason = "already_activated"
+        elif not _same_name(name, member.name):
+            reason = "name_mismatch"
+        else:
+            return SignupPlan(member=member)
+        logger.info("Signup for roster entry %s creates nothing (%s)", member.pk, reason)
+        return SignupPlan()
+    if invitation is None:
+        logger.info("Signup off the roster without an invitation code creates nothing")
+        return SignupPlan()
+    return SignupPlan(invitation=invitation)
+
+
+def _usable_invitation(code: str) -> Invitation:
     invitation = Invitation.objects.select_related("organization").filter(code__iexact=code).first()
     if invitation is None:
         raise RegistrationError(
@@ -90,7 +86,7 @@ def plan_signup(*, phone: str, name: str, invitation_code: str = "") -> SignupPl
             field="invitation_code",
         )
     _raise_unless_usable(invitation)
-    return SignupPlan(invitation=invitation)
+    return invitation
 
 
 def _raise_unless_usable(invitation: Invitation) -> None:
@@ -136,6 +132,8 @@ def activate_member(user: User) -> Member | None:
     Called once the phone number has been verified (SMS code), never before.
     Idempotent: returns the already linked entry, or None when there is none.
     """
+    if not user.phone_verified:
+        return None
     linked = Member.objects.filter(user=user).first()
     if linked is not None:
         return linked

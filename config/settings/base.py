@@ -275,6 +275,20 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["birthdays"],
         "options": {"expires": 3600},
     },
+    # Roster imports still queued after a few minutes (their message was lost, or the broker was down).
+    "roster_imports": {
+        "task": "branches.tasks.run_sweep",
+        "schedule": 300.0,
+        "args": ["roster_imports"],
+        "options": {"expires": 290},
+    },
+    # Activation SMS rows that are due: never sent yet, or back after a gateway error.
+    "activation_texts": {
+        "task": "branches.tasks.run_sweep",
+        "schedule": 60.0,
+        "args": ["activation_texts"],
+        "options": {"expires": 55},
+    },
 }
 # /healthz reports the heartbeat as stale after this many seconds.
 HEARTBEAT_STALE_AFTER = env.int("HEARTBEAT_STALE_AFTER", default=180)
@@ -303,7 +317,13 @@ ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_FORMS = {"signup": "members.forms.SignupForm"}
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    # Failed password logins: the key is the phone number and the client IP
+    # (members.adapter), so a stranger's failures never lock the owner out from
+    # elsewhere. One IP gets 5 tries in 5 minutes and 20 a day on a number;
+    # every IP together gets 100 a day on it, well above what one IP can spend,
+    # and login by SMS code is never counted here.
+    "login_failed": "10/m/ip,5/5m/key,20/d/key",
+    "login_failed_phone": "100/d/key",
     "signup": "20/m/ip",
     "request_login_code": "10/m/ip,3/m/key",
     "change_password": "5/m/user",
