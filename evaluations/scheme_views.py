@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from branches.access import Capability, capability_required
 from branches.errors import add_to_form, show_error
 from branches.models import Organization
+from branches.params import parse_year
 
 from . import access, charts, library, services
 from .export import evaluation_workbook, filename
@@ -299,8 +300,9 @@ def delete_item(request, pk: int):
 @require_safe
 def branch_chart(request):
     years = charts.branch_years(request.user)
-    raw = request.GET.get("year", "")
-    year = int(raw) if raw.isdigit() and int(raw) in years else (years[0] if years else None)
+    year = parse_year(request.GET.get("year"))
+    if year not in years:
+        year = years[0] if years else None
     context = {
         "years": years,
         "year": year,

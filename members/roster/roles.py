@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 
 from branches.access import Capability, can, role_kinds_with, scope_of
 from branches.models import Organization, Role
+from branches.params import parse_id
 
 from ..access import managed_roles
 from ..errors import RosterError
@@ -156,4 +157,4 @@ def role_changes(user, limit: int = 50) -> list[MemberChange]:
 
 def _holder_id(change: MemberChange) -> int | None:
     last = change.note.rsplit(":", 1)[-1]
-    return int(last) if last.isdigit() else None
+    return parse_id(last)
