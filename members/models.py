@@ -514,3 +514,54 @@ class RosterImport(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ActivationText(models.Model):
+    """One invitation SMS to a member without a login: one row per member and day, sent at most once.
+
+    The click only writes rows; a worker sends them. A row is claimed
+    (queued → sending) before the gateway is called, so a redelivered task
+    or a second worker never texts the same member twice, and a row whose
+    worker died mid-send is given up rather than sent again.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="activation_texts"
+    )
+    day = models.DateField(_("date"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("at"), default=timezone.now)
+    # Written in the requester's language when they click; the worker has no request.
+    text = models.TextField(_("text"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # A gateway error puts the row back with a later due time.
+    due_at = models.DateTimeField(_("due at"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("activation SMS")
+        verbose_name_plural = _("activation SMS")
+        constraints = [models.UniqueConstraint(fields=["member", "day"], name="activation_text_once_a_day")]
+        indexes = [
+            # the sweep: WHERE status = 'queued' AND due_at <= now
+            models.Index(fields=["status", "due_at"], name="activation_text_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.day}"

@@ -1,12 +1,59 @@
-"""Roster import tasks: thin wrappers that take an id and may run twice harmlessly.
+"""Members tasks: thin wrappers that take ids and may run twice harmlessly, and the one way to queue them.
 
 The names are spelled out: they are what queued messages carry, so moving
 the code they call must never rename them.
 """
 
+from __future__ import annotations
+
+import functools
+import logging
+
 from celery import shared_task
+from celery.app.task import Task
+from django.db import transaction
+from kombu.exceptions import OperationalError
 
 from .imports import lifecycle
+
+logger = logging.getLogger(__name__)
+
+# What a publish raises when the broker is down or hung: kombu wraps most of
+# it, but a socket error or redis-py's own error can come through unwrapped.
+BROKER_ERRORS: tuple[type[BaseException], ...] = (OperationalError, OSError)
+try:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+except ImportError:  # the embedded filesystem broker needs no redis client
+    pass
+else:
+    BROKER_ERRORS += (RedisConnectionError, RedisTimeoutError)
+
+
+def enqueue(task: Task, *args) -> bool:
+    """Queue ``task``; False, with one warning in the log, when the broker cannot be reached.
+
+    Callers first write what is to be done in the database, so a lost
+    message is only a delay: a sweep finds the work still waiting and
+    queues it again. The request that asked for it answers normally.
+    """
+    if task.app.conf.task_always_eager:
+        # Run inline: an OSError here is the task's own, not the broker's.
+        task.delay(*args)
+        return True
+    try:
+        task.delay(*args)
+    except BROKER_ERRORS as exc:
+        logger.warning(
+            "%s%r not queued, the broker is unreachable (%s); a sweep will queue it again", task.name, args, exc
+        )
+        return False
+    return True
+
+
+def enqueue_on_commit(task: Task, *args) -> None:
+    """``enqueue`` once the current transaction commits, so the worker sees the rows it is told about."""
+    transaction.on_commit(functools.partial(enqueue, task, *args))
 
 
 @shared_task(name="members.tasks.preview_roster_import", acks_late=True, ignore_result=True)
@@ -19,3 +66,11 @@ def preview_roster_import(roster_import_id: int) -> None:
 def confirm_roster_import(roster_import_id: int) -> None:
     """Apply a confirmed import; a redelivery of a finished import does nothing."""
     lifecycle.confirm_import(roster_import_id)
+
+
+@shared_task(name="members.tasks.send_activation_texts", acks_late=True, ignore_result=True)
+def send_activation_texts(text_ids: list[int]) -> None:
+    """Send these activation texts; one already claimed or sent is skipped, so a redelivery texts nobody twice."""
+    from . import activation
+
+    activation.send_texts(text_ids)

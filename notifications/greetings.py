@@ -141,8 +141,11 @@ def queue_missing_cards(today: dt.date) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    from members.tasks import enqueue_on_commit
+
     for chunk in chunked(ids, CARD_CHUNK):
-        render_cards.delay_on_commit(chunk)
+        # With the broker down this logs and goes on: the cards are still missing, so the next sweep queues them.
+        enqueue_on_commit(render_cards, chunk)
     return len(ids)
 
 

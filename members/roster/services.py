@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -20,9 +20,8 @@ from branches.models import Organization
 
 from ..access import HARDSHIP_FIELDS, can_see_hardship
 from ..errors import RosterError
-from ..models import Contact, Member, MemberChange, User, Visit
+from ..models import ActivationText, Contact, Member, MemberChange, User, Visit
 from ..services import record_change
-from ..sms import send_sms
 from .audit import ACTIVATION_SMS_NOTE, EDITABLE_FIELDS, diff, snapshot
 
 ACTIVATION_SMS_EVERY = dt.timedelta(days=1)
@@ -160,46 +159,67 @@ def responsible_choices(member: Member) -> QuerySet[User]:
 def send_activation_sms(
     members: QuerySet[Member], by, site_url: str, now: dt.datetime | None = None
 ) -> tuple[int, int]:
-    """Text each active, not yet activated member an invitation to sign up; at most once a day each.
+    """Queue an invitation to sign up for each active, not yet activated member; at most once a day each.
 
-    Returns (sent, skipped). Set-based: one query for the candidates, one for
-    who was texted in the last day, one insert for the log lines.
+    Returns (queued, skipped). Nothing is sent here: one row per member and
+    day (``ActivationText``, a unique key, so a second click or a
+    concurrent one adds nothing) is written, then handed to a worker; the
+    ``activation_texts`` sweep sends what the worker did not. A member with
+    a text still on its way, or texted in the last day, is skipped.
+    Call it outside a transaction, so the rows are committed before the
+    worker looks for them.
     """
+    from ..activation import queue_texts
+
     now = now or timezone.now()
+    day = timezone.localdate(now)
     candidates = list(
         members.filter(state=Member.State.ACTIVE, user__isnull=True)
         .select_related("organization")
-        .only("pk", "name", "phone", "organization__name", "organization__path")
+        .only("pk", "name", "organization__name", "organization__path")
     )
-    recently = set(
+    ids = [m.pk for m in candidates]
+    busy = set(
+        ActivationText.objects.filter(member_id__in=ids)
+        .filter(
+            Q(day=day)
+            | Q(status__in=[ActivationText.Status.QUEUED, ActivationText.Status.SENDING])
+            | Q(sent_at__gt=now - ACTIVATION_SMS_EVERY)
+        )
+        .values_list("member_id", flat=True)
+    )
+    # Texts logged before there were ActivationText rows count too.
+    busy |= set(
         MemberChange.objects.filter(
-            member_id__in=[m.pk for m in candidates],
-            note=ACTIVATION_SMS_NOTE,
-            at__gt=now - ACTIVATION_SMS_EVERY,
+            member_id__in=ids, note=ACTIVATION_SMS_NOTE, at__gt=now - ACTIVATION_SMS_EVERY
         ).values_list("member_id", flat=True)
     )
-    sent: list[Member] = []
-    for member in candidates:
-        if member.pk in recently:
-            continue
-        send_sms(
-            member.phone,
-            gettext(
-                "%(name)s, %(branch)s invites you to the online Party branch. Sign up with this phone number at %(url)s"
-            )
-            % {"name": member.name, "branch": member.organization.name, "url": site_url},
-        )
-        sent.append(member)
     actor = by if getattr(by, "is_authenticated", False) else None
-    MemberChange.objects.bulk_create(
-        MemberChange(
-            member=m,
-            organization=m.organization,
-            user=actor,
-            at=now,
-            action=MemberChange.Action.UPDATED,
-            note=ACTIVATION_SMS_NOTE,
-        )
-        for m in sent
+    fresh = [m for m in candidates if m.pk not in busy]
+    ActivationText.objects.bulk_create(
+        (
+            ActivationText(
+                member=m,
+                day=day,
+                requested_by=actor,
+                requested_at=now,
+                due_at=now,
+                text=gettext(
+                    "%(name)s, %(branch)s invites you to the online Party branch. "
+                    "Sign up with this phone number at %(url)s"
+                )
+                % {"name": m.name, "branch": m.organization.name, "url": site_url},
+            )
+            for m in fresh
+        ),
+        batch_size=500,
+        ignore_conflicts=True,
     )
-    return len(sent), len(candidates) - len(sent)
+    # A concurrent click may have written some of these rows: both queue them, one worker claims each.
+    queued = list(
+        ActivationText.objects.filter(
+            member_id__in=[m.pk for m in fresh], day=day, status=ActivationText.Status.QUEUED
+        ).values_list("pk", flat=True)
+    )
+    queue_texts(queued)
+    return len(queued), len(candidates) - len(fresh)
