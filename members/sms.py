@@ -40,10 +40,18 @@ class BaseBackend:
 
 
 class ConsoleBackend(BaseBackend):
-    """Development: writes each message to the log (the worker's or runserver's console)."""
+    """Development: writes each message to the log (the worker's or runserver's console).
+
+    The text holds login codes, so it is written only with DEBUG on, where a
+    developer needs the code to log in; the number is masked either way. The
+    production settings refuse this backend.
+    """
 
     def send(self, message: SMSMessage) -> None:
-        logger.warning("SMS to %s: %s", message.phone, message.text)
+        if settings.DEBUG:
+            logger.warning("SMS to %s: %s", mask_phone(message.phone), message.text)
+        else:
+            logger.warning("SMS to %s (%d characters, text withheld)", mask_phone(message.phone), len(message.text))
 
 
 class LocmemBackend(BaseBackend):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
+import unicodedata
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -16,17 +18,32 @@ ID_PROVINCE_CODES = frozenset(
 )
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
+# What people type around a phone number's digits; anything else (letters, markup) is not a number.
+PHONE_CHARACTERS = re.compile(r"[0-9+\-().]+")
+ID_NUMBER_FORMAT = re.compile(r"[0-9]{17}[0-9X]")
+
+
+def _as_typed(value: str) -> str | None:
+    """NFKC without spaces, so full-width input (digits, X, ideographic spaces) becomes ASCII.
+
+    None for text holding superscripts, circled or other non-decimal digits: NFKC would
+    turn ² into 2, and a number nobody typed as digits must not become one.
+    """
+    if any(unicodedata.category(char) == "No" for char in value):
+        return None
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
 
 
 def normalize_phone(value: str) -> str:
     """Return a Chinese mobile number in E.164 (+8613812345678), or raise.
 
-    Accepts what people type: spaces, dashes, a leading +86 or 0086.
+    Accepts what people type: spaces, dashes, a leading +86 or 0086, full-width digits.
     """
     raw = (value or "").strip()
     if not raw:
         raise ValidationError(_("Enter a mobile phone number."), code="required")
-    parsed = _parse_mobile(raw)
+    typed = _as_typed(raw)
+    parsed = _parse_mobile(typed) if typed and PHONE_CHARACTERS.fullmatch(typed) else None
     if parsed is None:
         raise ValidationError(_("“%(value)s” is not a phone number."), code="invalid_phone", params={"value": raw})
     if parsed == "":
@@ -60,6 +77,15 @@ def validate_phone(value: str) -> None:
     normalize_phone(value)
 
 
+def normalize_national_phone(value: str) -> str:
+    """A mainland mobile number as its 11 digits (13812345678), checked like ``normalize_phone``.
+
+    The form for numbers kept beside a member's own, such as the emergency contact's: it is how
+    secretaries type them and how the roster export writes them, so an import reads them back unchanged.
+    """
+    return normalize_phone(value).removeprefix("+86")
+
+
 def id_check_char(first17: str) -> str:
     total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
     return ID_CHECK_CHARS[total % 11]
@@ -75,11 +101,12 @@ def id_birth_date(value: str) -> dt.date | None:
 def normalize_id_number(value: str) -> str:
     """Return an 18-character resident ID number (upper-case X), or raise.
 
+    Full-width input is read as ASCII, so it meets the same uniqueness checks.
     Checks the format, the province code, the embedded birth date and the
     ISO 7064 MOD 11-2 check character.
     """
-    raw = (value or "").strip().upper()
-    if len(raw) != 18 or not raw[:17].isdigit() or not (raw[17].isdigit() or raw[17] == "X"):
+    raw = (_as_typed(value or "") or "").upper()
+    if not ID_NUMBER_FORMAT.fullmatch(raw):
         raise ValidationError(
             _("An ID number has 18 characters: 17 digits and a final digit or X."), code="invalid_id_format"
         )

@@ -23,7 +23,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "DJANGO_ALLOWED_HOSTS": "netbranch.example.org",
-    "SMS_BACKEND": "members.sms.ConsoleBackend",
+    "SMS_BACKEND": "members.sms.HttpGatewayBackend",
 }
 
 

@@ -1,5 +1,7 @@
 """Production: secrets have no default, so a missing one stops the start-up."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -21,9 +23,19 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # allauth's rate limits count per client IP: trust exactly the proxies in front.
+# That holds only while gunicorn is reachable through them alone (Procfile binds
+# it to loopback): a client that reached it directly would choose its own IP.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=1)
 
 SMS_BACKEND = env("SMS_BACKEND")
+# The console backend logs every text, login codes included, and locmem texts nobody:
+# either would fail silently in production, so the start-up stops instead.
+DEVELOPMENT_SMS_BACKENDS = {"members.sms.ConsoleBackend", "members.sms.LocmemBackend"}
+if SMS_BACKEND.strip() in DEVELOPMENT_SMS_BACKENDS:
+    raise ImproperlyConfigured(
+        f"SMS_BACKEND={SMS_BACKEND.strip()} is for development and tests: it sends no SMS. "
+        "Set SMS_BACKEND to a gateway backend such as members.sms.HttpGatewayBackend."
+    )
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("DJANGO_EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)

@@ -13,7 +13,7 @@ from branches.errors import DomainError
 from branches.models import Organization
 
 from ..spreadsheets import GENDER_LABELS, NO, ROSTER_HEADERS, STATUS_LABELS, YES, province_code
-from ..validators import normalize_id_number, normalize_phone
+from ..validators import normalize_id_number, normalize_national_phone, normalize_phone
 from .files import is_filled
 
 # The fields a row can set, in the order of ROSTER_HEADERS and of the comparison's report.
@@ -116,6 +116,8 @@ def _value(field_name: str, raw: object, groups: dict[str, Organization]) -> obj
         return normalize_phone(_text(raw))
     if field_name == "id_number":
         return normalize_id_number(_id_number(raw))
+    if field_name == "emergency_phone":
+        return normalize_national_phone(_text(raw))
     if field_name == "group":
         name = _text(raw)
         if name not in groups:

@@ -13,12 +13,14 @@ from django.db.models import QuerySet
 from django.utils.translation import ngettext
 from openpyxl import Workbook
 
+from branches.params import parse_id
+
 from ..access import hardship_filter
 from ..models import Member, MemberChange
 from ..roster.search import name_or_phone
 from ..services import record_change
 from ..spreadsheets import GENDER_LABELS, NO, PROVINCE_NAMES, ROSTER_HEADERS, STATUS_LABELS, YES, safe_cell
-from ..validators import id_check_char
+from ..validators import id_check_char, mask_phone
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
 FALSE_VALUES = {"0", "false", "no", "off"}
@@ -36,9 +38,9 @@ def filter_roster(queryset: QuerySet[Member], params: Mapping[str, str], *, user
     q = (params.get("q") or "").strip()
     if q:
         queryset = queryset.filter(name_or_phone(q))
-    group = params.get("group") or ""
-    if group.isdigit():
-        queryset = queryset.filter(group_id=int(group))
+    group = parse_id(params.get("group"))
+    if group is not None:
+        queryset = queryset.filter(group_id=group)
     status = params.get("status")
     if status in Member.Status.values:
         queryset = queryset.filter(status=status)
@@ -84,7 +86,7 @@ def _row(member: Member, full: bool) -> list:
         member.city,
         member.workplace,
         member.emergency_contact,
-        member.emergency_phone,
+        member.emergency_phone if full else (mask_phone(member.emergency_phone) if member.emergency_phone else ""),
     ]
 
 

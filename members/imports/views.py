@@ -66,6 +66,8 @@ def detail(request, pk: int):
             "roster_import": roster_import,
             "summary": summary,
             "working": working,
+            # Nothing has claimed it yet: the broker or every worker may be down; the sweep queues it again.
+            "waiting": roster_import.status == RosterImport.Status.QUEUED,
             "confirmable": roster_import.status == RosterImport.Status.PREVIEWED and summary.get("errors") == 0,
             "more_rows": summary.get("create", 0) + summary.get("update", 0) - len(summary.get("rows", [])),
             "more_errors": summary.get("errors", 0) - len(roster_import.errors),
@@ -125,6 +127,8 @@ def export(request):
         export_roster(request.user, members, full=full, organization=organization), content_type=XLSX
     )
     response["Content-Disposition"] = 'attachment; filename="roster.xlsx"'
+    # Even masked, a roster is personal data: no shared or browser cache keeps it.
+    response["Cache-Control"] = "no-store"
     return response
 
 

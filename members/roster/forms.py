@@ -14,6 +14,7 @@ from ..access import HARDSHIP_FIELDS, hardship_filter, sees_hardship_anywhere
 from ..errors import RosterError
 from ..models import Contact, Member, Visit
 from ..provinces import Province
+from ..validators import mask_id_number, mask_phone, normalize_id_number, normalize_national_phone, normalize_phone
 from .audit import EDITABLE_FIELDS
 from .roles import find_login, role_organizations
 from .search import RosterQuery, Sort
@@ -97,8 +98,22 @@ class RosterFilterForm(forms.Form):
         ) or (data.get("state") not in (None, "", "active"))
 
 
+# The personal numbers a roster form holds, with how each is masked and normalized.
+PERSONAL_NUMBERS = {
+    "phone": (mask_phone, normalize_phone),
+    "id_number": (mask_id_number, normalize_id_number),
+    "emergency_phone": (mask_phone, normalize_national_phone),
+}
+
+
 class MemberForm(forms.ModelForm):
-    """Add or edit a roster entry. Model validation (full_clean) gives the translated errors."""
+    """Add or edit a roster entry. Model validation (full_clean) gives the translated errors.
+
+    The stored personal numbers (``known``: the entry's, or the applicant's phone) are
+    shown masked unless ``revealed``; a masked value sent back unchanged keeps the
+    stored number, so editing other fields needs no reveal. Typed numbers are
+    normalized here, before the uniqueness checks.
+    """
 
     class Meta:
         model = Member
@@ -114,8 +129,22 @@ class MemberForm(forms.ModelForm):
             "hardship_note": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, user, fixed_organization: Organization | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        user,
+        fixed_organization: Organization | None = None,
+        known: dict[str, str] | None = None,
+        revealed: bool = False,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if known is None:
+            known = {name: getattr(self.instance, name) or "" for name in PERSONAL_NUMBERS} if self.instance.pk else {}
+        self.known = {name: value for name, value in known.items() if value}
+        if not revealed:
+            for name, value in self.known.items():
+                self.initial[name] = PERSONAL_NUMBERS[name][0](value)
         if not self._sees_hardship(user, fixed_organization):
             for name in HARDSHIP_FIELDS:
                 del self.fields[name]
@@ -132,6 +161,25 @@ class MemberForm(forms.ModelForm):
             self.fields["organization"].queryset = Organization.objects.filter(pk=fixed_organization.pk)
             self.fields["organization"].disabled = True
             self.fields["phone"].disabled = True
+
+    def clean_phone(self):
+        return self._clean_number("phone")
+
+    def clean_id_number(self):
+        return self._clean_number("id_number")
+
+    def clean_emergency_phone(self):
+        return self._clean_number("emergency_phone")
+
+    def _clean_number(self, name: str):
+        value = self.cleaned_data.get(name)
+        mask, normalize = PERSONAL_NUMBERS[name]
+        stored = self.known.get(name)
+        if stored and (value or "").strip() == mask(stored):
+            return stored
+        if not (value or "").strip():
+            return value
+        return normalize(value)
 
     def _sees_hardship(self, user, fixed_organization: Organization | None) -> bool:
         # Whose hardship the entry will be: its branch when known, else any branch the user may choose.

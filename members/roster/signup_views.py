@@ -56,7 +56,9 @@ def signup_create(request, pk: int):
         request.POST or None,
         user=request.user,
         fixed_organization=signup.organization,
-        initial={"name": signup.name, "phone": signup.user.phone, "organization": signup.organization_id},
+        initial={"name": signup.name, "organization": signup.organization_id},
+        # The applicant's phone is shown masked; the entry takes it from the login.
+        known={"phone": signup.user.phone},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -69,7 +71,9 @@ def signup_create(request, pk: int):
             messages.success(request, _("Approved: %(name)s can now log in.") % {"name": member.name})
             return redirect("roster:signups")
     status = 400 if form.errors else 200
-    return render(request, "members/roster/form.html", {"form": form, "signup": signup}, status=status)
+    response = render(request, "members/roster/form.html", {"form": form, "signup": signup}, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

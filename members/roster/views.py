@@ -8,26 +8,29 @@ so outside the user's scope it does not exist (404).
 from __future__ import annotations
 
 import copy
+import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from branches.access import Capability, capability_required, scope_of
 from branches.errors import add_to_form
+from branches.params import parse_id, parse_next
 
 from .. import facts
 from ..access import HARDSHIP_FIELDS, can_see_hardship, get_managed_member, managed_members
 from ..errors import RosterError
 from ..models import Member
+from ..validators import mask_phone
 from . import distribution as charts
 from . import services
 from .audit import audit_log
@@ -35,15 +38,28 @@ from .forms import ContactForm, MemberForm, MoveForm, RosterFilterForm, Transfer
 from .search import attach_activity_facts, attach_last_contacts, search_roster, silent_members
 
 PER_PAGE = 50
+# Searches by name or phone digits stay out of URLs (and so out of access logs): the
+# search form posts, the text is kept in the session, and the URL carries a token.
+SEARCHES_KEY = "roster_searches"
+SEARCHES_KEPT = 20
+SEARCH_PARAM = "s"
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    """Pages with personal numbers: no browser or proxy keeps a copy."""
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # --- The list --------------------------------------------------------------------------------
 
 
 @capability_required(Capability.MANAGE_ROSTER)
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def roster_list(request):
-    form = RosterFilterForm(request.GET or None, user=request.user)
+    if request.method == "POST":
+        return _search_redirect(request)
+    form = RosterFilterForm(_list_params(request) or None, user=request.user)
     members = search_roster(managed_members(request.user), form.to_query())
     page = Paginator(members.select_related("organization", "group", "user"), PER_PAGE).get_page(
         request.GET.get("page")
@@ -53,6 +69,34 @@ def roster_list(request):
     for member in page.object_list:
         member.show_hardship = member.in_hardship and scope.can(Capability.SEE_HARDSHIP, member.organization)
     return render(request, "members/roster/list.html", {"form": form, "page": page})
+
+
+def _search_redirect(request) -> HttpResponse:
+    """Move the search text into the session and answer with a URL of filters and a token."""
+    params = request.POST.copy()
+    params.pop("csrfmiddlewaretoken", None)
+    params.pop(SEARCH_PARAM, None)
+    text = params.pop("q", [""])[-1].strip()[: RosterFilterForm.base_fields["q"].max_length]
+    query = [(key, value) for key, values in params.lists() for value in values if value and key != "page"]
+    if text:
+        token = secrets.token_urlsafe(6)
+        searches = {**request.session.get(SEARCHES_KEY, {}), token: text}
+        request.session[SEARCHES_KEY] = dict(list(searches.items())[-SEARCHES_KEPT:])
+        query.append((SEARCH_PARAM, token))
+    response = redirect(f"{reverse('roster:list')}?{urlencode(query)}" if query else reverse("roster:list"))
+    response.status_code = 303
+    return response
+
+
+def _list_params(request):
+    """The list's parameters, with the search text a token stands for (an unknown token searches nothing)."""
+    params = request.GET.copy()
+    token = params.get(SEARCH_PARAM)
+    if token and "q" not in params:
+        text = request.session.get(SEARCHES_KEY, {}).get(token)
+        if text:
+            params["q"] = text
+    return params
 
 
 @capability_required(Capability.MANAGE_ROSTER)
@@ -83,11 +127,12 @@ def _detail(request, member: Member, *, status: int = 200, revealed: bool = Fals
         "transfer_form": forms.get("transfer_form") or TransferForm(),
         "move_form": forms.get("move_form") or MoveForm(user=user, member=member),
         "show_hardship": hardship,
+        "masked_emergency_phone": mask_phone(member.emergency_phone),
     }
     if hardship:
         context["visits"] = list(member.visits.select_related("responsible", "by")[:20])
         context["visit_form"] = forms.get("visit_form") or VisitForm(member=member)
-    return render(request, "members/roster/detail.html", context, status=status)
+    return _no_store(render(request, "members/roster/detail.html", context, status=status))
 
 
 @login_required
@@ -102,9 +147,7 @@ def member_reveal(request, pk: int):
     member = get_managed_member(request.user, pk)
     services.reveal(member, request.user)
     # Rendered, not redirected: the full numbers are shown for this one response only.
-    response = _detail(request, member, revealed=True)
-    response["Cache-Control"] = "no-store"
-    return response
+    return _detail(request, member, revealed=True)
 
 
 @login_required
@@ -117,8 +160,8 @@ def member_contact(request, pk: int):
     services.log_contact(member, form.cleaned_data["channel"], form.cleaned_data["note"], request.user)
     messages.success(request, _("Contact logged."))
     # The silent list logs a contact in one tap and stays where it was.
-    back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    back = parse_next(request, request.POST.get("next"))
+    if back:
         return redirect(back)
     return redirect("roster:detail", pk=member.pk)
 
@@ -139,6 +182,13 @@ def member_visit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def member_edit(request, pk: int):
     member = get_managed_member(request.user, pk)
+    if request.method == "POST" and "reveal" in request.POST:
+        # The form's numbers are masked like the detail page's; showing them in full is logged the same way.
+        services.reveal(member, request.user)
+        form = MemberForm(instance=copy.copy(member), user=request.user, revealed=True)
+        return _no_store(
+            render(request, "members/roster/form.html", {"form": form, "member": member, "revealed": True})
+        )
     # The form validates a copy, so the audit log compares against the unchanged entry.
     form = MemberForm(request.POST or None, instance=copy.copy(member), user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -153,7 +203,7 @@ def member_edit(request, pk: int):
                 messages.success(request, _("Changes saved."))
             return redirect("roster:detail", pk=member.pk)
     status = 400 if form.errors else 200
-    return render(request, "members/roster/form.html", {"form": form, "member": member}, status=status)
+    return _no_store(render(request, "members/roster/form.html", {"form": form, "member": member}, status=status))
 
 
 @capability_required(Capability.MANAGE_ROSTER)
@@ -171,7 +221,7 @@ def member_add(request):
             messages.success(request, _("Member added."))
             return redirect("roster:detail", pk=member.pk)
     status = 400 if form.errors else 200
-    return render(request, "members/roster/form.html", {"form": form}, status=status)
+    return _no_store(render(request, "members/roster/form.html", {"form": form}, status=status))
 
 
 @login_required
@@ -230,20 +280,22 @@ def distribution(request):
 @capability_required(Capability.MANAGE_ROSTER)
 @require_POST
 def activation_sms(request):
-    member_id = request.POST.get("member", "")
-    if member_id:
-        if not member_id.isdigit():
+    raw_member = request.POST.get("member", "")
+    member_id = parse_id(raw_member)
+    if raw_member:
+        if member_id is None:
             raise Http404("No such member")
-        members = Member.objects.filter(pk=get_managed_member(request.user, int(member_id)).pk)
+        members = Member.objects.filter(pk=get_managed_member(request.user, member_id).pk)
     else:
         members = managed_members(request.user)
     site_url = request.build_absolute_uri(reverse("account_signup"))
-    sent, skipped = services.send_activation_sms(members, request.user, site_url)
-    if sent:
+    # Only rows are written here; workers send them, so a gateway error cannot break the page.
+    queued, skipped = services.send_activation_sms(members, request.user, site_url)
+    if queued:
         messages.success(
             request,
-            ngettext("Activation SMS sent to %(n)d member.", "Activation SMS sent to %(n)d members.", sent)
-            % {"n": sent},
+            ngettext("Activation SMS queued for %(n)d member.", "Activation SMS queued for %(n)d members.", queued)
+            % {"n": queued},
         )
     if skipped:
         messages.info(
@@ -255,8 +307,8 @@ def activation_sms(request):
             )
             % {"n": skipped},
         )
-    if not sent and not skipped:
+    if not queued and not skipped:
         messages.info(request, _("Nobody to text: every active member in scope has a login."))
     if member_id:
-        return redirect("roster:detail", pk=int(member_id))
+        return redirect("roster:detail", pk=member_id)
     return redirect(f"{reverse('roster:list')}?login=no")
