@@ -31,7 +31,7 @@ from branches.models import Role, SweepStatus
 from branches.sweeps import run_sweep
 from branches.tasks import run_sweep as run_sweep_task
 from branches.tests.factories import OrganizationFactory, RoleFactory
-from branches.tests.workers import WAIT_SECONDS, explained, heartbeat_runs, send, services_required
+from branches.tests.workers import WAIT_SECONDS, explained, heartbeat_runs, reset_broker_pools, send, services_required
 from config.celery_app import app
 from members.models import Member
 from members.tests.factories import MemberFactory
@@ -311,14 +311,6 @@ def own_redis(tmp_path, transactional_db, settings):
         server.stop()
         app.conf.update(saved)
         reset_broker_pools()
-
-
-def reset_broker_pools() -> None:
-    # The app keeps connections to the broker it first talked to.
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
 
 
 @pytest.mark.integration

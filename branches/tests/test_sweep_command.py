@@ -8,6 +8,7 @@ from django.utils import translation
 
 from branches import sweeps
 from branches.models import SweepStatus
+from branches.tests.workers import reset_broker_pools
 
 pytestmark = pytest.mark.django_db
 
@@ -96,17 +97,16 @@ def broker_down():
 
     keys = ("broker_url", "task_always_eager", "broker_transport_options", "broker_connection_timeout")
     saved = {key: app.conf[key] for key in keys}
-    pools = app._pool, app.amqp._producer_pool
     app.conf.update(
         broker_url="redis://127.0.0.1:1/0",
         task_always_eager=False,
         broker_transport_options={"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         broker_connection_timeout=0.2,
     )
-    app._pool = app.amqp._producer_pool = None
+    reset_broker_pools()
     yield
     app.conf.update(saved)
-    app._pool, app.amqp._producer_pool = pools
+    reset_broker_pools()
 
 
 def test_enqueue_with_the_broker_down_is_one_clear_error_not_a_traceback(broker_down):

@@ -203,3 +203,19 @@ def wait_for_runs(expected: int, worker: Worker) -> None:
         assert worker.process.poll() is None, f"worker exited with {worker.process.returncode}"
         time.sleep(0.2)
     raise AssertionError(f"heartbeat ran {heartbeat_runs()} times, expected {expected}, within {WAIT_SECONDS} s")
+
+
+def reset_broker_pools() -> None:
+    """Forget the app's broker connections, so the next send connects to the broker now configured.
+
+    Tests that point the app at another broker call it on the way in and on the
+    way out; restoring a saved pool instead can bring back one that another
+    test has closed since ("Acquire on closed pool").
+    """
+    from kombu import pools
+
+    # Celery takes its pools from kombu's registry, keyed by broker URL: a pool closed
+    # but left in the registry would be handed out again for the same URL.
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from branches import sweeps
+from branches.tests.workers import reset_broker_pools
 from members.models import ActivationText, Member, MemberChange, RosterImport
 from members.sms import LocmemBackend, SMSError, SMSMessage
 from members.tests.factories import MemberFactory
@@ -30,19 +31,18 @@ def broker_down():
 
     keys = ("broker_url", "task_always_eager", "broker_transport_options", "broker_connection_timeout")
     saved = {key: app.conf[key] for key in keys}
-    pools = app._pool, app.amqp._producer_pool
     app.conf.update(
         broker_url=BROKER_DOWN,
         task_always_eager=False,
         broker_transport_options={"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         broker_connection_timeout=0.2,
     )
-    app._pool = app.amqp._producer_pool = None
+    reset_broker_pools()
     try:
         yield
     finally:
         app.conf.update(saved)
-        app._pool, app.amqp._producer_pool = pools
+        reset_broker_pools()
 
 
 def web(user) -> Client:
