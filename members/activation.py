@@ -42,7 +42,9 @@ SWEEP_BATCH = 500
 
 def queue_texts(text_ids: list[int]) -> bool:
     """Hand the rows to workers; False when the broker is down (the sweep sends them then)."""
-    from .tasks import enqueue, send_activation_texts
+    from branches.queue import enqueue
+
+    from .tasks import send_activation_texts
 
     # all() stops at the first failure: one warning is enough, the sweep finds every row still queued.
     return all(enqueue(send_activation_texts, list(chunk)) for chunk in chunked(text_ids, TASK_CHUNK))

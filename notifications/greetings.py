@@ -141,7 +141,7 @@ def queue_missing_cards(today: dt.date) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    from members.tasks import enqueue_on_commit
+    from branches.queue import enqueue_on_commit
 
     for chunk in chunked(ids, CARD_CHUNK):
         # With the broker down this logs and goes on: the cards are still missing, so the next sweep queues them.

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from branches.models import Organization
+from branches.queue import enqueue, enqueue_on_commit
 
 from .. import tasks
 from ..models import RosterImport
@@ -46,7 +47,7 @@ def create_import(data_file, branch: Organization, user, table: Table) -> Roster
         roster_import.save()
         return roster_import
     roster_import.save()
-    tasks.enqueue_on_commit(tasks.preview_roster_import, roster_import.pk)
+    enqueue_on_commit(tasks.preview_roster_import, roster_import.pk)
     return roster_import
 
 
@@ -63,7 +64,7 @@ def request_confirm(roster_import: RosterImport) -> bool:
     if not updated:
         return False
     if is_async(roster_import.total_rows):
-        tasks.enqueue_on_commit(tasks.confirm_roster_import, roster_import.pk)
+        enqueue_on_commit(tasks.confirm_roster_import, roster_import.pk)
     else:
         confirm_import(roster_import.pk)
     return True
@@ -100,5 +101,5 @@ def requeue_stale(now: dt.datetime | None = None) -> dict[str, int]:
         if not renewed:
             continue
         task = tasks.preview_roster_import if "phase" in roster_import.summary else tasks.confirm_roster_import
-        counts["requeued" if tasks.enqueue(task, roster_import.pk) else "waiting"] += 1
+        counts["requeued" if enqueue(task, roster_import.pk) else "waiting"] += 1
     return counts

@@ -41,14 +41,14 @@ class Command(BaseCommand):
         self.stdout.write(f"{name}: {counts}")
 
     def enqueue(self, name: str, day: dt.date | None) -> None:
-        from kombu.exceptions import OperationalError
         from kombu.utils.url import maybe_sanitize_url
 
+        from branches.queue import BROKER_ERRORS
         from branches.tasks import run_sweep
 
         try:
             run_sweep.delay(name, day.isoformat() if day else None)
-        except (OperationalError, OSError) as exc:
+        except BROKER_ERRORS as exc:
             # An operator at a shell needs the cause, not kombu's traceback;
             # CommandError makes manage.py print one line and exit with 1.
             raise CommandError(
