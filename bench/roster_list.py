@@ -21,6 +21,10 @@ from throwaway import setup_django as setup_bench_django
 
 PROVINCES = ["11", "32", "33", "37", "41", "44", "51", "61", "62", "65"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+# A given name between surname and number, so the pinyin and initials searches have something to find.
+GIVEN = "伟芳娜敏静丽强磊军洋"
+CITIES = ["北京", "苏州", "杭州", "济南", "郑州", "深圳", "成都", "西安", "兰州", "乌鲁木齐"]
+WORKPLACES = ["中铁十四局", "富士康科技集团", "比亚迪股份", "顺丰速运", "国家电网"]
 
 
 def parse_args() -> argparse.Namespace:
@@ -68,7 +72,9 @@ def fill(members: int, batch: int):
             joined = dt.date.fromordinal(rng.randint(first, last))
             rows.append(
                 Member(
-                    name=f"{rng.choice(SURNAMES)}{n}",
+                    name=f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)}{n}",
+                    city=CITIES[n % len(CITIES)],
+                    workplace=WORKPLACES[n % len(WORKPLACES)],
                     gender=Member.Gender.MALE,
                     phone=f"+86170{n:08d}",
                     joined_party_on=joined,
@@ -116,7 +122,13 @@ def time_page(client, params: dict, runs: int) -> tuple[float, int, int]:
 CASES = [
     ("default (active, by name)", {}),
     ("page 500", {"page": 500}),
-    ("search name 王1", {"q": "王1"}),
+    ("search name 王伟1", {"q": "王伟1"}),
+    ("search name 张", {"q": "张"}),
+    ("search pinyin wangwei1", {"q": "wangwei1"}),
+    ("search pinyin zhang", {"q": "zhang"}),
+    ("search initials wf", {"q": "wf"}),
+    ("search city 深圳", {"q": "深圳"}),
+    ("search workplace 富士康", {"q": "富士康"}),
     ("search phone 0001234", {"q": "0001234"}),
     ("province 44 + itinerant", {"province": "44", "itinerant": "yes"}),
     ("not activated + group", {"login": "no", "group": "GROUP"}),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization
 
+from . import pinyin
 from .provinces import Province
 from .validators import (
     id_birth_date,
@@ -83,6 +84,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         return mask_phone(self.phone)
 
 
+PINYIN_FIELDS = ("name_pinyin", "name_initials")
+
+
 class MemberQuerySet(models.QuerySet):
     def active(self) -> MemberQuerySet:
         return self.filter(state=Member.State.ACTIVE)
@@ -96,6 +100,35 @@ class MemberQuerySet(models.QuerySet):
         if day.month == 2 and day.day == 28 and not calendar.isleap(day.year):
             days.append(29)
         return self.filter(joined_party_month=day.month, joined_party_day__in=days, joined_party_on__lt=day)
+
+    # The pinyin columns are computed in Python (the database has no pinyin
+    # dictionary), so every bulk write that sets a name fills them here: the
+    # roster import, the demo data and the benchmarks all write through these.
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for member in objs:
+            pinyin.fill(member)
+        update_fields = kwargs.get("update_fields")
+        if update_fields and "name" in update_fields:
+            kwargs["update_fields"] = [*update_fields, *(f for f in PINYIN_FIELDS if f not in update_fields)]
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        if "name" in fields:
+            objs = list(objs)
+            for member in objs:
+                pinyin.fill(member)
+            fields = [*fields, *(f for f in PINYIN_FIELDS if f not in fields)]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs):
+        name = kwargs.get("name")
+        if isinstance(name, str):
+            kwargs.update(name_pinyin=pinyin.name_pinyin(name), name_initials=pinyin.name_initials(name))
+        elif "name" in kwargs and not all(field in kwargs for field in PINYIN_FIELDS):
+            # An expression (bulk_update's CASE brings the pinyin along) cannot be read in Python.
+            raise TypeError("Update a member's name with a string, or set its pinyin too.")
+        return super().update(**kwargs)
 
 
 class Member(models.Model):
@@ -160,6 +193,15 @@ class Member(models.Model):
     province = models.CharField(_("current province"), max_length=2, choices=Province.choices, blank=True)
     city = models.CharField(_("current city"), max_length=50, blank=True)
     workplace = models.CharField(_("workplace"), max_length=100, blank=True)
+    # Kept from name by save() and MemberQuerySet's bulk writes (members.pinyin):
+    # the roster finds 张三 by a prefix of either (zhangsan, zs) and sorts by
+    # name_pinyin, so 艾 comes before 张 rather than in code point order.
+    name_pinyin = models.CharField(
+        _("name in pinyin"), max_length=pinyin.PINYIN_MAX_LENGTH, blank=True, default="", editable=False
+    )
+    name_initials = models.CharField(
+        _("initials of the name"), max_length=pinyin.INITIALS_MAX_LENGTH, blank=True, default="", editable=False
+    )
     left_home_on = models.DateField(_("left home on"), null=True, blank=True)
     emergency_contact = models.CharField(_("emergency contact"), max_length=50, blank=True)
     emergency_phone = models.CharField(_("emergency contact phone"), max_length=20, blank=True)
@@ -175,16 +217,29 @@ class Member(models.Model):
     class Meta:
         verbose_name = _("member")
         verbose_name_plural = _("members")
-        ordering = ["organization", "name"]
+        ordering = ["organization", "name_pinyin", "name"]
         indexes = [
             # political_birthdays_on(): WHERE joined_party_month = ? AND joined_party_day IN (?)
             models.Index(fields=["joined_party_month", "joined_party_day"], name="member_party_birthday_idx"),
-            # roster lists: WHERE organization_id = ? AND state = ? ORDER BY name
-            models.Index(fields=["organization", "state", "name"], name="member_roster_idx"),
+            # roster lists: WHERE organization_id = ? AND state = ? ORDER BY name_pinyin, name
+            models.Index(fields=["organization", "state", "name_pinyin", "name"], name="member_roster_idx"),
+            # roster search: WHERE name_pinyin LIKE 'zhangs%' OR name_initials LIKE 'zs%'; the pattern
+            # operator class lets PostgreSQL use them for LIKE (other databases ignore it).
+            models.Index(fields=["name_pinyin"], opclasses=["varchar_pattern_ops"], name="member_pinyin_idx"),
+            models.Index(fields=["name_initials"], opclasses=["varchar_pattern_ops"], name="member_initials_idx"),
+            # The substring search (name, phone, city, workplace) has trigram indexes on PostgreSQL,
+            # created by migration 0005 only there: see TRIGRAM_INDEXES in that migration.
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        pinyin.fill(self)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, *PINYIN_FIELDS}
+        super().save(*args, **kwargs)
 
     @property
     def masked_phone(self) -> str:

@@ -14,13 +14,17 @@ from operator import or_
 
 from django.db import models
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization
 
-from .. import facts
+from .. import facts, pinyin
 from ..models import Contact, Member
+
+# Names in pinyin order (艾 < 白 < 张), not by code point; the name breaks ties between equal pinyin.
+NAME_ORDER = ("name_pinyin", "name", "pk")
 
 
 class Sort(models.TextChoices):
@@ -49,6 +53,9 @@ class RosterQuery:
     sort: str = Sort.NAME
 
 
+NUMBER = re.compile(r"[\d\s()+-]+")
+
+
 def phone_digits(text: str) -> str:
     """The digits of a typed number as they appear in the stored E.164 form, or "" if too few to search by."""
     digits = re.sub(r"\D", "", text)
@@ -60,9 +67,27 @@ def phone_digits(text: str) -> str:
 
 
 def name_or_phone(text: str) -> Q:
-    """The search box: part of the name, or phone digits."""
-    condition = Q(name__icontains=text)
+    """The search box, by what was typed: pinyin (``zhangsan``, ``zhang san``, ``ZS`` find 张三 by the start
+    of the name's pinyin or initials, and a Latin workplace such as IBM by part of it); a number (phone digits);
+    anything else, part of the name, city or workplace (or phone digits in it).
+
+    Each kind asks only what can match it, so that on PostgreSQL the planner
+    answers with a bitmap OR of the indexes (pattern B-trees for the pinyin,
+    trigram GIN for the substrings): an OR with a branch of no use, such as a
+    Chinese-name substring for ``zs``, makes it scan the branch instead.
+    """
+    key = pinyin.search_key(text)
     digits = phone_digits(text)
+    if key:
+        # Stored lowercase, so a case-sensitive prefix: LIKE 'zs%' is what the pattern index answers.
+        condition = Q(name_pinyin__startswith=key) | Q(name_initials__startswith=key)
+        # Shorter than a trigram, a substring has no index to use.
+        if len(key) >= 3:
+            condition |= Q(workplace__icontains=text)
+        return condition
+    if digits and NUMBER.fullmatch(text):
+        return Q(phone__contains=digits)
+    condition = Q(name__icontains=text) | Q(city__icontains=text) | Q(workplace__icontains=text)
     if digits:
         condition |= Q(phone__contains=digits)
     return condition
@@ -92,13 +117,21 @@ def search_roster(members: QuerySet[Member], query: RosterQuery, now: dt.datetim
         recent = Contact.objects.filter(member=OuterRef("pk"), at__gte=now - dt.timedelta(days=query.silent_days))
         members = members.filter(~Exists(recent))
     if query.sort == Sort.JOINED:
-        return members.order_by("joined_party_on", "name", "pk")
+        return members.order_by("joined_party_on", *NAME_ORDER)
     if query.sort == Sort.CONTACT:
         last = Contact.objects.filter(member=OuterRef("pk")).order_by("-at").values("at")[:1]
         return members.annotate(last_contact_at=Subquery(last)).order_by(
-            F("last_contact_at").asc(nulls_first=True), "name", "pk"
+            F("last_contact_at").asc(nulls_first=True), *NAME_ORDER
         )
-    return members.order_by("name", "pk")
+    if pinyin.search_key(query.q):
+        # A pinyin prefix's matches sit together in pinyin order (every zhang…
+        # near the end), so walking member_roster_idx until 50 match would read
+        # most of the branch; ordering by an expression the index cannot give
+        # makes the planner fetch the matches by index and sort them instead.
+        # Substring matches (a city, a workplace) are spread out, so walking
+        # the index finds 50 of them soon.
+        return members.order_by(Lower("name_pinyin"), *NAME_ORDER)
+    return members.order_by(*NAME_ORDER)
 
 
 def attach_last_contacts(members: list[Member]) -> None:

@@ -228,7 +228,8 @@ def test_production_starts_with_the_gateway_backend():
 def test_a_phone_search_keeps_the_digits_out_of_the_url(client, secretary, branch_a):
     wanted = MemberFactory(organization=branch_a, name="王五", phone="+8613812345678")
     for n in range(60):
-        MemberFactory(organization=branch_a, name=f"甲{n:02d}", phone=f"+861381234{n:04d}")
+        # Sorted after 王五 (wangwu), so the wanted member is on the first page.
+        MemberFactory(organization=branch_a, name=f"赵{n:02d}", phone=f"+861381234{n:04d}")
     c = client_for(client, secretary)
     page = c.get(reverse("roster:list")).content.decode()
     assert re.search(r'<form method="post"[^>]*role="search"', page)
