@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from members.spreadsheets import safe_cell
 
-from .models import Activity, Attendance, CheckIn
+from .models import Activity, Attendance, CheckIn, Leave
 
 
 def attendance_workbook(activity: Activity) -> bytes:
@@ -24,6 +24,9 @@ def attendance_workbook(activity: Activity) -> bytes:
     checkins = {
         c.member_id: c for c in CheckIn.objects.filter(activity=activity).only("member_id", "checked_in_at", "city")
     }
+    # Before the close, only an approved leave counts as leave, as the close will record it.
+    leaves = dict(Leave.objects.filter(activity=activity).values_list("member_id", "status"))
+    leave_labels = {Leave.Status.APPROVED: _("On leave"), Leave.Status.PENDING: _("Leave awaiting a decision")}
     members = activity.organization.members.active().select_related("group").order_by("group__name", "name")
     for member in members.iterator(chunk_size=2000):
         checkin = checkins.get(member.pk)
@@ -33,7 +36,7 @@ def attendance_workbook(activity: Activity) -> bytes:
             member.group.name if member.group else "",
             member.get_province_display(),
             member.city,
-            str(labels[outcome]) if outcome else (_("Checked in") if checkin else _("Not yet")),
+            str(labels[outcome]) if outcome else _open_state(checkin, leave_labels.get(leaves.get(member.pk))),
             timezone.localtime(checkin.checked_in_at).strftime("%Y-%m-%d %H:%M") if checkin else "",
             checkin.city if checkin else "",
         ]
@@ -41,3 +44,9 @@ def attendance_workbook(activity: Activity) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _open_state(checkin: CheckIn | None, leave_label: str | None) -> str:
+    if checkin:
+        return _("Checked in")
+    return leave_label or _("Not yet")

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from branches.uploads import clean_photo
+from branches.widgets import DateInput
 
 from .models import Activity, StudyMaterial, Track
 
@@ -16,7 +17,7 @@ class ActivityForm(forms.ModelForm):
         model = Activity
         fields = ["date", "theme", "tracks", "agenda", "materials", "online_link", "place"]
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}),
+            "date": DateInput(),
             "materials": forms.CheckboxSelectMultiple,
             "agenda": forms.Textarea(attrs={"rows": 4}),
         }

@@ -233,6 +233,8 @@ class Leave(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # Why a leave was declined, as the secretary wrote it; the member reads it on their page and in the notice.
+    decision_note = models.CharField(_("reason for declining"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization
 from branches.uploads import FILE_TYPES, clean_attachment
+from branches.widgets import DateInput
 
 from . import access, services
 from .models import Item, Subject
@@ -152,7 +153,7 @@ class OpenRoundForm(forms.Form):
     self_assessment_ends_on = forms.DateField(
         label=_("Self-assessment until (optional)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
 
     def __init__(self, user, *args, **kwargs):

@@ -6,14 +6,39 @@ they are a file format that secretaries fill in and that the import reads.
 
 from __future__ import annotations
 
+# What a CSV opened in a spreadsheet may run as a formula (OWASP CSV injection). Files
+# written before the guard below was narrowed carry an apostrophe before any of them.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Every file netbranch writes is an .xlsx from openpyxl: a text cell there is never run,
+# and openpyxl turns text into a formula only when it starts with "=". So "+8613812345678",
+# "-1" or "@home" stay the data they are. The apostrophe is the guard's own mark, so text
+# that starts with one is marked as well: ``unguard_cell`` then strips exactly one and an
+# export reads back as it was. (A CSV writer would need the whole FORMULA_PREFIXES set,
+# with numbers such as +8613812345678 left alone.)
+GUARDED_PREFIXES = ("=", "'")
+GUARD = "'"
 
 
 def safe_cell(value):
-    """Neutralise text that a spreadsheet would run as a formula (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    """Keep text that openpyxl would write as a formula a plain text cell (formula injection)."""
+    if isinstance(value, str) and value.startswith(GUARDED_PREFIXES):
+        return GUARD + value
     return value
+
+
+def unguard_cell(value):
+    """A cell as it was before ``safe_cell``; also undoes the older guard on + - @ tab CR."""
+    if isinstance(value, str) and value.startswith(GUARD):
+        return value[len(GUARD) :]
+    return value
+
+
+# The masked export's mark: its numbers are hidden, so it must never come back as an import.
+# A header cell beside the roster columns, so it survives a save as CSV; the import refuses
+# a file whose header row carries it. A file format, like the headers: not translated.
+MASKED_MARK = "仅供查看，不能用于导入"
+MASKED_NOTE = f"{MASKED_MARK}（手机号、身份证号已隐去）/ For reading only, not for re-import: numbers are masked"
+MASKED_SHEET_TITLE = f"花名册（{MASKED_MARK}）"
 
 
 # (header, Member field); "group" is matched by the group's name within the branch.

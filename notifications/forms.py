@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from branches.widgets import TimeInput
+
 from .models import BranchChannels, MemberChannels, MessageTemplate
 from .services import unknown_placeholders
 
@@ -36,8 +38,8 @@ class BranchChannelsForm(forms.ModelForm):
         model = BranchChannels
         fields = ["quiet_from", "quiet_until", "sms_enabled", "email_enabled"]
         widgets = {
-            "quiet_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            "quiet_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "quiet_from": TimeInput(),
+            "quiet_until": TimeInput(),
         }
 
     def clean_webhook(self) -> str:

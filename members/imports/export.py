@@ -1,7 +1,9 @@
 """The roster as an .xlsx in the import's own columns, masked unless full data is asked for; the import template.
 
-The columns are the import's, so a full export imports back unchanged; none
-of them is a hardship field.
+The columns are the import's, so a full export imports back unchanged (the
+formula guard is undone on reading, phones are written as the import reads
+them); none of them is a hardship field. The masked export is marked as for
+reading only, and the import refuses it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,17 @@ from ..access import hardship_filter
 from ..models import Member, MemberChange
 from ..roster.search import name_or_phone
 from ..services import record_change
-from ..spreadsheets import GENDER_LABELS, NO, PROVINCE_NAMES, ROSTER_HEADERS, STATUS_LABELS, YES, safe_cell
+from ..spreadsheets import (
+    GENDER_LABELS,
+    MASKED_NOTE,
+    MASKED_SHEET_TITLE,
+    NO,
+    PROVINCE_NAMES,
+    ROSTER_HEADERS,
+    STATUS_LABELS,
+    YES,
+    safe_cell,
+)
 from ..validators import id_check_char, mask_phone
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
@@ -86,7 +98,7 @@ def _row(member: Member, full: bool) -> list:
         member.city,
         member.workplace,
         member.emergency_contact,
-        member.emergency_phone if full else (mask_phone(member.emergency_phone) if member.emergency_phone else ""),
+        _national(member.emergency_phone) if full else mask_phone(member.emergency_phone),
     ]
 
 
@@ -98,8 +110,13 @@ def _national(phone: str) -> str:
 def roster_workbook(members: QuerySet[Member], *, full: bool = False) -> tuple[bytes, int]:
     """The members as an .xlsx, and how many rows it holds."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title="花名册")
-    sheet.append(list(ROSTER_HEADERS))
+    if full:
+        sheet = workbook.create_sheet(title="花名册")
+        sheet.append(list(ROSTER_HEADERS))
+    else:
+        # Masked numbers would overwrite the real ones: the file says it is for reading, and the import refuses it.
+        sheet = workbook.create_sheet(title=MASKED_SHEET_TITLE)
+        sheet.append([*ROSTER_HEADERS, MASKED_NOTE])
     count = 0
     for member in members.select_related("group").order_by("organization_id", "name", "pk").iterator(chunk_size=2000):
         sheet.append([safe_cell(cell) for cell in _row(member, full)])

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.access import Capability, can
 from branches.models import Organization, Role
+from branches.widgets import DateInput
 
 from ..access import HARDSHIP_FIELDS, hardship_filter, sees_hardship_anywhere
 from ..errors import RosterError
@@ -25,13 +26,6 @@ YES_NO = [*ANY, ("yes", _("Yes")), ("no", _("No"))]
 LOGIN = [*ANY, ("yes", _("Has a login")), ("no", _("Not activated"))]
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
 def _yes_no(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
@@ -41,7 +35,7 @@ class RosterFilterForm(forms.Form):
         label=_("Search"),
         required=False,
         max_length=50,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or phone digits")}),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, pinyin, phone, city or workplace")}),
     )
     group = forms.ModelChoiceField(label=_("Group"), queryset=Organization.objects.none(), required=False)
     status = forms.ChoiceField(label=_("Membership status"), choices=ANY + Member.Status.choices, required=False)

@@ -2,8 +2,9 @@
 
 A signup request is approved by linking its login to an existing roster
 entry without one, or to a new entry the secretary fills in; either way the
-login's proven phone number becomes the entry's. Rejections carry a reason
-that the applicant is sent.
+login's proven phone number becomes the entry's, and the new member is
+told by SMS and in their inbox (``signals.signup_approved``). Rejections
+carry a reason that the applicant is sent.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..access import managed_signups
 from ..errors import RosterError
 from ..models import Invitation, Member, MemberChange, SignupRequest
 from ..services import record_change
+from ..signals import signup_approved
 from ..sms import send_sms
 from ..validators import mask_phone
 from .audit import diff, snapshot
@@ -134,6 +136,8 @@ def reject_signup(signup: SignupRequest, reason: str, by) -> None:
 
 
 def _notify_approved(signup: SignupRequest, member: Member) -> None:
+    # The inbox notice is the notifications app's: it listens for this.
+    transaction.on_commit(lambda: signup_approved.send(sender=SignupRequest, signup=signup, member=member))
     send_sms(
         signup.user.phone,
         gettext("Your registration with %(branch)s has been approved. Welcome, %(name)s!")
