@@ -7,12 +7,14 @@ page names people by rating, never by score or rank.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import PurePath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -23,7 +25,7 @@ from members.access import own_member
 
 from . import access, services
 from .member_forms import ObjectionForm, SelfAssessmentForm
-from .models import Assessment, Evaluation, Item, Objection, Rating, Section, Subject
+from .models import ZERO, Assessment, Evaluation, Item, Objection, Rating, Section, Subject
 from .scoring import section_points
 
 # --- My results ---------------------------------------------------------------------------
@@ -61,7 +63,8 @@ def mine(request):
 
 
 def _sections(assessment: Assessment, published: bool) -> tuple[list[dict], list[dict]]:
-    """The sections that apply to this result, each item with its score; and the situations found."""
+    """The sections that apply to this result, each item with its score and the section's points
+    so far; and the situations found."""
     earned = section_points(assessment) if published else {}
     blocks, found = [], []
     for section, rows in services.score_sheet(assessment):
@@ -70,13 +73,45 @@ def _sections(assessment: Assessment, published: bool) -> tuple[list[dict], list
             score = row["score"]
             if published and section.is_list and score is not None and score.found:
                 found.append({"section": section, "item": row["item"], "reason": score.note})
-        blocks.append({"section": section, "rows": rows, "earned": earned.get(section.pk)})
+        points = earned.get(section.pk) if published else _points_so_far(section, rows)
+        blocks.append({"section": section, "rows": rows, "earned": earned.get(section.pk), "points": points})
     return blocks, found
 
 
 def _claimable(section: Section, item: Item) -> bool:
     """Items a member may put their own points against: scored by hand, with points, not a list situation."""
     return not item.is_automatic and item.points > 0 and not section.is_list
+
+
+def _points_so_far(section: Section, rows: list[dict]) -> Decimal | None:
+    """Before publication: the automatic points and the member's own claims, within the section's cap.
+
+    The reviewer's points stay out of it until the results are published.
+    """
+    if section.is_list:
+        return None
+    claimed = ZERO
+    for row in rows:
+        score = row["score"]
+        if score is None:
+            continue
+        value = score.points if row["item"].is_automatic else score.self_points if row["claimable"] else None
+        claimed += value or ZERO
+    if section.kind == Section.Kind.DEDUCTION:
+        return section.cap - min(claimed, section.cap)
+    return min(claimed, section.cap)
+
+
+def _section_url(assessment: Assessment, block: dict | None) -> str:
+    url = reverse("evaluations:assessment", args=[assessment.pk])
+    return f"{url}?section={block['section'].pk}" if block else url
+
+
+def _current_section(blocks: list[dict], raw: str | None) -> dict | None:
+    """The section asked for by ``?section=``; the first one when none is asked for, or None if unknown."""
+    if not raw:
+        return blocks[0] if blocks else None
+    return next((block for block in blocks if str(block["section"].pk) == raw), None)
 
 
 @login_required
@@ -86,11 +121,22 @@ def assessment(request, pk: int):
     evaluation = assessment.evaluation
     published = access.is_published(evaluation)
     blocks, found = _sections(assessment, published)
-    scores = {row["item"].pk: row["score"] for block in blocks for row in block["rows"] if row["score"]}
-    claimable = [row["item"] for block in blocks for row in block["rows"] if row["claimable"]]
-    deducting = {
-        row["item"].pk for block in blocks if block["section"].kind == Section.Kind.DEDUCTION for row in block["rows"]
-    }
+    # One section at a time: the whole sheet of a full scheme is many phone screens long.
+    current = _current_section(blocks, request.GET.get("section"))
+    if current is None and blocks:
+        if request.method == "POST":
+            show_error(
+                request,
+                services.EvaluationError(_("That section is not part of this assessment."), "unknown_section"),
+            )
+            return redirect("evaluations:assessment", pk=assessment.pk)
+        current = blocks[0]
+    rows = current["rows"] if current else []
+    scores = {row["item"].pk: row["score"] for row in rows if row["score"]}
+    claimable = [row["item"] for row in rows if row["claimable"]]
+    deduction = current is not None and current["section"].kind == Section.Kind.DEDUCTION
+    deducting = {row["item"].pk for row in rows} if deduction else set()
+    form_action = _section_url(assessment, current)
     form = None
     status = 200
     if request.method == "POST":
@@ -98,21 +144,27 @@ def assessment(request, pk: int):
             services.check_self_assessment_open(evaluation)
         except services.EvaluationError as error:
             show_error(request, error)
-            return redirect("evaluations:assessment", pk=assessment.pk)
+            return redirect(form_action)
         form = SelfAssessmentForm(claimable, request.POST, deducting=deducting)
         if form.is_valid():
             try:
+                # Only this section's items are in the form: the other sections keep what was saved for them.
                 services.submit_self_assessment(assessment, request.user, form.cleaned_data["summary"], form.claims())
             except services.EvaluationError as error:
                 add_to_form(form, error)
             else:
                 messages.success(request, _("Your self-assessment is saved. You may change it until review starts."))
-                return redirect("evaluations:assessment", pk=assessment.pk)
+                return redirect(form_action)
         status = 400
     elif evaluation.stage == Evaluation.Stage.SELF_ASSESSMENT and access.can_self_assess(request.user, assessment):
         form = SelfAssessmentForm(
             claimable, initial={"summary": assessment.self_summary}, scores=scores, deducting=deducting
         )
+    if form is not None:
+        for row in rows:
+            if row["claimable"]:
+                row["fields"] = (form[f"points_{row['item'].pk}"], form[f"note_{row['item'].pk}"])
+    position = blocks.index(current) if current else 0
     member = own_member(request.user, include_former=True)
     objections = (
         list(Objection.objects.filter(assessment=assessment, raised_by=member).select_related("resolved_by"))
@@ -132,6 +184,10 @@ def assessment(request, pk: int):
             "evaluation": evaluation,
             "published": published,
             "sections": blocks,
+            "current": current,
+            "form_action": form_action,
+            "previous": blocks[position - 1] if position > 0 else None,
+            "next": blocks[position + 1] if position + 1 < len(blocks) else None,
             "vetoed": vetoed,
             "reversals": reversed_,
             "form": form,

@@ -88,6 +88,21 @@ class Scheme(models.Model):
     def floor_rating(self) -> str:
         return self.ratings[-1][0] if self.ratings else ""
 
+    def rating_tone(self, rating: str) -> str:
+        """How a rating reads at a glance: "best", "worst", "middle", or "pending" while there is none.
+
+        The order comes from the scheme (best first), so a branch's 后进 and a
+        member's 不合格 are both the worst without naming either here.
+        """
+        order = [name for name, _lowest in self.ratings]
+        if not rating:
+            return "pending"
+        if order and rating == order[0]:
+            return "best"
+        if order and rating == order[-1]:
+            return "worst"
+        return "middle"
+
 
 class Section(models.Model):
     class Kind(models.TextChoices):

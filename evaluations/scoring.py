@@ -115,8 +115,14 @@ def _upsert_scores(rows: list[tuple[int, int, Decimal, str]], now: dt.datetime) 
 
 
 def recompute_totals(evaluation: Evaluation, assessment_ids: list[int] | None = None) -> None:
-    """Bring the totals, section points and provisional rating of assessments in step with their scores."""
+    """Bring the totals, section points and rating of assessments in step with their scores.
+
+    A result is rated once review has begun and every basic item is scored (or
+    a clear-to-zero or reverse situation decides it); before that its total is
+    partial and would always fall to the lowest rating, so it has none yet.
+    """
     scheme = evaluation.scheme
+    rating_due = evaluation.stage != Evaluation.Stage.SELF_ASSESSMENT
     sections = list(Section.objects.filter(scheme=scheme))
     basic_manual = dict(
         Item.objects.filter(section__scheme=scheme, section__kind=Section.Kind.BASIC, method=Item.MANUAL)
@@ -144,7 +150,8 @@ def recompute_totals(evaluation: Evaluation, assessment_ids: list[int] | None = 
         ):
             sums[assessment_id][section_id] = (points or ZERO, automatic or ZERO, found, manual_scored)
         changed = [
-            (pk, _totals(scheme, sections, basic_manual, sums.get(pk, {}), branch_type)) for pk, branch_type in chunk
+            (pk, _totals(scheme, sections, basic_manual, sums.get(pk, {}), branch_type, rating_due))
+            for pk, branch_type in chunk
         ]
         for batch in chunked(changed, 1000):
             _update_totals(batch)
@@ -188,7 +195,9 @@ def _update_totals(rows: list[tuple[int, dict]]) -> None:
         cursor.execute(sql, params)
 
 
-def _totals(scheme, sections: list[Section], basic_manual: dict[int, int], sums: dict, branch_type: str) -> dict:
+def _totals(
+    scheme, sections: list[Section], basic_manual: dict[int, int], sums: dict, branch_type: str, rating_due: bool
+) -> dict:
     section_points: dict[str, str] = {}
     total = automatic = ZERO
     unscored = 0
@@ -215,12 +224,18 @@ def _totals(scheme, sections: list[Section], basic_manual: dict[int, int], sums:
         total += earned
     if veto:
         total = ZERO
-    rating = scheme.floor_rating if (veto or reverse) else scheme.rating_for(total)
+    unscored = max(unscored, 0)
+    if veto or reverse:
+        rating = scheme.floor_rating
+    elif rating_due and not unscored:
+        rating = scheme.rating_for(total)
+    else:
+        rating = ""
     return {
         "section_points": section_points,
         "automatic_points": automatic.quantize(TENTH),
         "total": max(total, ZERO),
-        "unscored": max(unscored, 0),
+        "unscored": unscored,
         "vetoed": veto or reverse,
         "rating": rating,
     }

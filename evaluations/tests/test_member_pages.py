@@ -128,6 +128,18 @@ def count_queries(client, url: str) -> int:
     return len(queries)
 
 
+def every_section(client, url: str) -> list:
+    """The result page once per section, as its section switcher reaches them."""
+    first = client.get(url)
+    assert first.status_code == 200
+    pages = [first]
+    for block in first.context["sections"][1:]:
+        page = client.get(url, {"section": block["section"].pk})
+        assert page.status_code == 200
+        pages.append(page)
+    return pages
+
+
 # --- My results -----------------------------------------------------------------------------
 
 
@@ -195,9 +207,8 @@ def test_result_shows_rules_and_records_but_no_reviewer_points_before_publicity(
         result(reviewing, member), item(reviewing.scheme, "发挥作用"), secretary, "45.5", "带头完成任务"
     )
     english.force_login(member.user)
-    response = english.get(reverse("evaluations:assessment", args=[result(reviewing, member).pk]))
-    body = response.content.decode()
-    assert response.status_code == 200
+    pages = every_section(english, reverse("evaluations:assessment", args=[result(reviewing, member).pk]))
+    body = "".join(page.content.decode() for page in pages)
     for title in ("基础指数", "参加统一活动日", "发挥作用", "正向激励", "清零事项", "违法犯罪"):
         assert title in body
     attendance = ItemScore.objects.get(assessment__member=member, item__method="attendance")
@@ -211,7 +222,7 @@ def test_result_shows_rules_and_records_but_no_reviewer_points_before_publicity(
     assert "45.5" not in body
     assert "85.5" not in body
     assert "Qualified" not in body
-    assert response.context["form"] is None
+    assert all(page.context["form"] is None for page in pages)
 
 
 def test_published_result_shows_points_notes_sections_total_and_rating(english, reviewing, secretary, member):
@@ -282,8 +293,8 @@ def test_a_branch_secretary_sees_their_branchs_result(client, committee, branch_
     assert [r.branch_id for r in mine.context["branch_results"]] == [team.pk]
     page = client.get(reverse("evaluations:assessment", args=[branch_round.assessments.get(branch=team).pk]))
     body = page.content.decode()
-    assert "特色工作 state_enterprise" in body
-    assert "特色工作 village" not in body  # only the sections of the branch's own type
+    assert "个性指数 state_enterprise" in body
+    assert "个性指数 village" not in body  # only the sections of the branch's own type
 
 
 def test_result_page_query_count_is_bounded(client, reviewing, secretary, member, media, django_assert_max_num_queries):
@@ -307,10 +318,15 @@ def self_url(evaluation: Evaluation, member) -> str:
 
 def test_self_assessment_form_offers_manual_items_with_points_only(english, round_, member):
     english.force_login(member.user)
-    response = english.get(self_url(round_, member))
-    form = response.context["form"]
-    assert [i.title for i in form.items] == ["发挥作用", "受到表彰", "违反纪律"]
-    body = response.content.decode()
+    pages = every_section(english, self_url(round_, member))
+    # One section at a time: each offers its own items scored by hand; the clear-to-zero list none.
+    assert [[i.title for i in page.context["form"].items] for page in pages] == [
+        ["发挥作用"],
+        ["受到表彰"],
+        ["违反纪律"],
+        [],
+    ]
+    body = pages[0].content.decode()
     role = item(round_.scheme, "发挥作用")
     assert f'name="points_{role.pk}"' in body
     assert 'step="0.1"' in body
@@ -612,7 +628,9 @@ def test_evidence_goes_to_reviewers_and_after_publication_to_the_person_assessed
     evaluation = publish(reviewing, secretary)
     client.force_login(member.user)
     assert client.get(url).status_code == 200
-    page = client.get(reverse("evaluations:assessment", args=[result(evaluation, member).pk])).content.decode()
+    page = client.get(
+        reverse("evaluations:assessment", args=[result(evaluation, member).pk]), {"section": score.item.section_id}
+    ).content.decode()
     assert url in page
     assert "表彰决定.pdf" in page
     for other in (dave.user, outsider.user):
