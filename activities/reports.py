@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.dates import add_months
@@ -63,13 +62,11 @@ def reply_to_report(report: Report, user, text: str) -> Report:
         if not answered:
             raise ReportError(_("This report has already been answered."), code="already_answered")
         report.reply, report.replied_by, report.replied_at = text, user, now
-        # Inbox notices are written in the site's language, whoever answers.
-        with translation.override(settings.LANGUAGE_CODE):
-            notice = Notice(
-                kind="report_reply",
-                title=_("Your report was answered: %(title)s") % {"title": report.title},
-                body=text,
-                url=reverse("reports:detail", args=[report.pk]),
-            )
+        # Worded in the member's language when read, whoever answers and in whichever language.
+        notice = Notice(
+            kind="report_reply",
+            params={"title": report.title, "reply": text},
+            url=reverse("reports:detail", args=[report.pk]),
+        )
         notify_members([report.member_id], notice, key=f"report-reply:{report.pk}:{{member}}")
     return report

@@ -32,9 +32,8 @@ from django.db.models import (
     Value,
 )
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from branches.bulk import insert_from_select
 from branches.dates import shift_month
@@ -212,17 +211,15 @@ def activity_day_notice(activity: Activity, material_count: int, sent_at: dt.dat
     """
     if sent_at >= activity.closes_at:
         return None
-    theme = activity.theme or activity.organization.name
-    if timezone.localdate(sent_at) <= activity.date:
-        title = _("Today is the activity day: %(theme)s") % {"theme": theme}
-    else:
-        title = _("The activity day was %(date)s: %(theme)s") % {"date": activity.date.isoformat(), "theme": theme}
-    body = ngettext(
-        "%(count)d study material is waiting for you. Check in before %(closes)s.",
-        "%(count)d study materials are waiting for you. Check in before %(closes)s.",
-        material_count,
-    ) % {"count": material_count, "closes": timezone.localtime(activity.closes_at).strftime("%Y-%m-%d %H:%M")}
-    return Notice(kind="activity_day", title=title, body=body, url=reverse("home"))
+    # Worded by ``notices.activity_day`` in each reader's language.
+    params = {
+        "theme": activity.theme or activity.organization.name,
+        "date": activity.date.isoformat(),
+        "past": timezone.localdate(sent_at) > activity.date,
+        "count": material_count,
+        "closes": timezone.localtime(activity.closes_at).strftime("%Y-%m-%d %H:%M"),
+    }
+    return Notice(kind="activity_day", params=params, url=reverse("home"))
 
 
 def mark_dispatched(activity: Activity, now: dt.datetime) -> bool:
@@ -242,7 +239,7 @@ def dispatch_material(material: StudyMaterial, now: dt.datetime) -> tuple[int, b
         members = Member.objects.active().filter(
             reduce(or_, (Q(organization__path__startswith=path) for path in paths))
         )
-        notice = Notice(kind="material", title=_("New study material: %(title)s") % {"title": material.title})
+        notice = Notice(kind="material", params={"title": material.title})
         for chunk in member_id_chunks(members):
             written += insert_deliveries(members, chunk, material.pk, None, now)
             notify_members(chunk, notice, key=f"material:{material.pk}:{{member}}")
@@ -319,24 +316,24 @@ def remind_due(today: dt.date) -> dict[str, int]:
 
 
 def send_reminder(activity: Activity, offset: int) -> int:
-    """Remind the members not yet checked in (nor on leave); returns the reminders written by this call."""
+    """Remind the members not yet checked in (nor asking for leave); returns the reminders written by this call."""
+    asking = Leave.objects.filter(activity=activity).exclude(status=Leave.Status.DECLINED).values("member_id")
     members = (
         Member.objects.active()
         .filter(organization_id=activity.organization_id)
         .exclude(checkins__activity=activity)
-        .exclude(leaves__activity=activity)
+        # A member whose leave is approved or still to be decided has answered already; one whose
+        # leave was declined is expected after all and is reminded like everyone else.
+        .exclude(pk__in=asking)
     )
-    if offset == 0:
-        title = _("Today is the activity day")
-    else:
-        title = ngettext("The activity day is in %(days)d day", "The activity day is in %(days)d days", offset) % {
-            "days": offset
-        }
     notice = Notice(
         kind="reminder",
-        title=title,
-        body=_("%(branch)s meets on %(date)s: %(theme)s")
-        % {"branch": activity.organization.name, "date": activity.date.isoformat(), "theme": activity.theme or "—"},
+        params={
+            "days": offset,
+            "branch": activity.organization.name,
+            "date": activity.date.isoformat(),
+            "theme": activity.theme,
+        },
         url=reverse("home"),
     )
     sent = 0
@@ -376,12 +373,7 @@ def close_activity(activity: Activity, now: dt.datetime) -> tuple[Counter[str], 
     outcomes: Counter[str] = Counter()
     written: Counter[str] = Counter()
     absent_names: list[str] = []
-    make_up = Notice(
-        kind="absent",
-        title=_("You missed the activity day"),
-        body=_("You can still do the make-up study for %(date)s with a short note.") % {"date": activity.date},
-        url=reverse("home"),
-    )
+    make_up = Notice(kind="absent", params={"date": activity.date.isoformat()}, url=reverse("home"))
     for chunk in member_id_chunks(members):
         checkins = dict(CheckIn.objects.filter(activity=activity, member_id__in=chunk).values_list("member_id", "kind"))
         excused = set(
@@ -444,18 +436,18 @@ def _notify_secretaries(activity: Activity, outcomes: Counter[str], absent_names
         )
     )
     absent = outcomes[Attendance.Outcome.ABSENT]
-    names = "、".join(absent_names) + ("…" if absent > len(absent_names) else "")
     notice = Notice(
         kind="attendance",
-        title=_("Attendance for %(branch)s, %(date)s") % {"branch": activity.organization.name, "date": activity.date},
-        body=_("Attended %(attended)d, made up %(made_up)d, excused %(excused)d, absent %(absent)d.")
-        % {
+        params={
+            "branch": activity.organization.name,
+            "date": activity.date.isoformat(),
             "attended": outcomes[Attendance.Outcome.ATTENDED],
             "made_up": outcomes[Attendance.Outcome.MADE_UP],
             "excused": outcomes[Attendance.Outcome.EXCUSED],
             "absent": absent,
-        }
-        + (" " + _("Absent: %(names)s") % {"names": names} if absent else ""),
+            "names": absent_names,
+            "more": absent > len(absent_names),
+        },
     )
     notify_users(user_ids, notice, key=f"attendance:{activity.pk}:{{user}}")
 
@@ -549,28 +541,37 @@ def request_leave(
     return leave, True
 
 
-def decide_leave(leave: Leave, *, approve: bool, decided_by, now: dt.datetime | None = None) -> Leave:
-    """Approve or decline a pending leave, once; the member is told either way."""
+def decide_leave(leave: Leave, *, approve: bool, decided_by, note: str = "", now: dt.datetime | None = None) -> Leave:
+    """Approve or decline a pending leave, once; the member is told either way.
+
+    ``note`` is the reason for a decline, shown to the member; an approval keeps none.
+    """
     now = now or timezone.now()
     status = Leave.Status.APPROVED if approve else Leave.Status.DECLINED
+    note = "" if approve else note.strip()
+    longest = Leave._meta.get_field("decision_note").max_length
+    if len(note) > longest:
+        raise LeaveError(
+            _("Keep the reason for declining to %(max)d characters.") % {"max": longest}, code="note_too_long"
+        )
     # Conditional update: two secretaries deciding at once cannot both win.
     updated = Leave.objects.filter(pk=leave.pk, status=Leave.Status.PENDING).update(
-        status=status, decided_by=decided_by, decided_at=now
+        status=status, decided_by=decided_by, decided_at=now, decision_note=note
     )
     if not updated:
         raise LeaveError(_("This leave request has already been decided."), code="decided")
-    leave.status, leave.decided_by, leave.decided_at = status, decided_by, now
+    leave.status, leave.decided_by, leave.decided_at, leave.decision_note = status, decided_by, now, note
     activity = leave.activity
     if approve and activity.closed_at is not None:
         # Decided after the close: an absence becomes excused, a check-in stays what it was.
         Attendance.objects.filter(
             member_id=leave.member_id, activity=activity, outcome=Attendance.Outcome.ABSENT
         ).update(outcome=Attendance.Outcome.EXCUSED)
-    with translation.override(settings.LANGUAGE_CODE):
-        title = (_("Your leave for %(date)s is approved") if approve else _("Your leave for %(date)s is declined")) % {
-            "date": activity.date.isoformat()
-        }
-    notice = Notice(kind="leave", title=title, url=reverse("activities:member_detail", args=[activity.pk]))
+    notice = Notice(
+        kind="leave",
+        params={"date": activity.date.isoformat(), "approved": approve, "note": note},
+        url=reverse("activities:member_detail", args=[activity.pk]),
+    )
     notify_members([leave.member_id], notice, key=f"leave:{leave.pk}:{{member}}")
     return leave
 

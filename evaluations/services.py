@@ -19,7 +19,6 @@ from django.db.models import BooleanField, CharField, DecimalField, IntegerField
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from branches.bulk import insert_from_select
 from branches.errors import DomainError
@@ -42,6 +41,7 @@ from .models import (
     Section,
     Subject,
 )
+from .notices import STAGE_NOTICES
 from .rules import RULES
 from .scoring import recompute_totals, score_automatic
 
@@ -456,12 +456,6 @@ def rescore(evaluation: Evaluation, user) -> int:
 
 # --- Stages ---------------------------------------------------------------------------------
 
-STAGE_NOTICES = {
-    Evaluation.Stage.SELF_ASSESSMENT: gettext_lazy("Self-assessment for %(year)s is open"),
-    Evaluation.Stage.PUBLICITY: gettext_lazy("The %(year)s evaluation results are published"),
-    Evaluation.Stage.FINAL: gettext_lazy("Your %(year)s evaluation is final"),
-}
-
 
 @transaction.atomic
 def advance(evaluation: Evaluation, user, now: dt.datetime | None = None) -> Evaluation:
@@ -510,10 +504,14 @@ def advance(evaluation: Evaluation, user, now: dt.datetime | None = None) -> Eva
 
 
 def notice_for(evaluation: Evaluation) -> Notice | None:
-    title = STAGE_NOTICES.get(evaluation.stage)
-    if title is None:
+    if evaluation.stage not in STAGE_NOTICES:
         return None
-    return Notice(kind="evaluation", title=str(title % {"year": evaluation.year}), url=reverse("evaluations:mine"))
+    return Notice(
+        kind="evaluation",
+        wording="evaluation_stage",
+        params={"stage": str(evaluation.stage), "year": evaluation.year},
+        url=reverse("evaluations:mine"),
+    )
 
 
 def _announce(evaluation: Evaluation) -> None:
@@ -579,8 +577,8 @@ def _tell_reviewers(objection: Objection) -> None:
     )
     notice = Notice(
         kind="evaluation",
-        title=_("New objection in the %(year)s evaluation") % {"year": evaluation.year},
-        body=objection.text[:200],
+        wording="evaluation_objection",
+        params={"year": evaluation.year, "text": objection.text[:200]},
         url=reverse("evaluations:objections", args=[evaluation.pk]),
     )
     transaction.on_commit(lambda: notify_users(reviewers, notice, f"objection:{objection.pk}:{{user}}"))

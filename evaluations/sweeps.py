@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
 from branches.sweeps import register
 from members.models import Member
@@ -39,8 +38,8 @@ def remind_self_assessment(today: dt.date) -> dict[str, int]:
         )
         notice = Notice(
             kind="evaluation",
-            title=_("Self-assessment for %(year)s closes on %(date)s")
-            % {"year": evaluation.year, "date": evaluation.self_assessment_ends_on.isoformat()},
+            wording="evaluation_deadline",
+            params={"year": evaluation.year, "date": evaluation.self_assessment_ends_on.isoformat()},
             url=reverse("evaluations:mine"),
         )
         key = f"evaluation:{evaluation.pk}:deadline:{evaluation.self_assessment_ends_on.isoformat()}:{{member}}"

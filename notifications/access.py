@@ -20,7 +20,7 @@ from members.access import managed_members, own_member
 from members.models import Member
 
 from .models import Greeting, Notification
-from .services import inbox_for
+from .services import inbox_for, with_templates
 
 # Channel settings and message templates are kept per branch and per group;
 # the tree's other levels send nothing of their own.
@@ -28,8 +28,11 @@ CHANNEL_KINDS = (Organization.Kind.BRANCH, Organization.Kind.GROUP)
 
 
 def get_own_notification(user, pk: int) -> Notification:
-    """One of the user's own notices, or 404: nobody learns of another person's inbox."""
-    notification = inbox_for(user).filter(pk=pk).first()
+    """One of the user's own notices, or 404: nobody learns of another person's inbox.
+
+    It comes with what showing it in the active language needs (``with_templates``).
+    """
+    notification = with_templates(inbox_for(user)).filter(pk=pk).first()
     if notification is None:
         raise Http404("No such notice")
     return notification

@@ -2,10 +2,13 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization
 from members.models import Member
+
+from .wordings import render, reword
 
 
 class Notification(models.Model):
@@ -44,6 +47,12 @@ class Notification(models.Model):
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # What the notice says, unrendered: {"wording": name, "params": {...}}
+    # (``notifications.wordings``), so each reader sees it in their own
+    # language. ``title`` and ``body`` are its rendering in the site's
+    # language: what SMS, email and the robot carry, and all that notices
+    # written before this field have.
+    message = models.JSONField(_("message"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("notification")
@@ -65,6 +74,35 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @cached_property
+    def _shown(self) -> tuple[str, str]:
+        rendered = render(self.message)
+        if rendered is None:
+            return self.title, self.body
+        title, body = rendered
+        # Annotated by ``services.with_templates``; only notices to a roster
+        # entry are reworded, as when they were sent.
+        template_title = getattr(self, "template_title", None)
+        if self.member_id is not None and template_title:
+            title, body = reword(
+                template_title,
+                getattr(self, "template_body", "") or "",
+                title,
+                body,
+                branch=getattr(self, "branch_name", "") or "",
+            )
+        return title, body
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the active language (the stored one for older notices)."""
+        return self._shown[0]
+
+    @property
+    def shown_body(self) -> str:
+        """The text in the active language (the stored one for older notices)."""
+        return self._shown[1]
 
 
 class Channel(models.TextChoices):

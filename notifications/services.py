@@ -8,12 +8,12 @@ The inbox rows are written at once; the other channels get a queued
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import string
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -24,15 +24,18 @@ from django.db.models import (
     Count,
     DateTimeField,
     Exists,
+    F,
     IntegerField,
+    JSONField,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     TextField,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone, translation
@@ -42,9 +45,8 @@ from branches.bulk import insert_from_select
 from branches.models import Organization
 from members.models import Member
 
+from . import wordings
 from .models import BranchChannels, Channel, Delivery, MemberChannels, MessageTemplate, Notification
-
-logger = logging.getLogger(__name__)
 
 # Kinds a secretary may reword, with the names shown on the template page.
 TEMPLATE_KINDS = {
@@ -67,14 +69,29 @@ KIND_PLACEHOLDERS: dict[str, dict[str, str]] = dict.fromkeys(TEMPLATE_KINDS, COM
 
 @dataclass(frozen=True)
 class Notice:
-    """What to say; rendered in the site's language when it is sent."""
+    """What to say: a registered wording and its values, or a fixed title and text.
+
+    With ``params`` (even empty), the notice is worded by the wording named
+    ``wording`` (the kind when not given; ``notifications.wordings``): in the
+    site's language for the copy SMS and email carry, in the reader's when
+    the inbox shows it. Without, ``title`` and ``body`` are all it says.
+    """
 
     kind: str
-    title: str
+    title: str = ""
     body: str = ""
     url: str = ""
     # Urgent notices go by SMS at once; the others wait for the end of the branch's quiet hours.
     urgent: bool = False
+    wording: str = ""
+    params: Mapping[str, Any] | None = None
+
+    @property
+    def message(self) -> dict[str, Any] | None:
+        """What ``Notification.message`` keeps, or None for a notice with fixed text."""
+        if self.params is None:
+            return None
+        return wordings.message(self.wording or self.kind, self.params)
 
 
 def notify_members(member_ids: Iterable[int], notice: Notice, key: str) -> int:
@@ -126,12 +143,21 @@ def _insert_inbox(
             _body=Value(body, output_field=TextField()),
             _url=Value(notice.url, output_field=CharField()),
             _at=Value(now, output_field=DateTimeField()),
+            _message=_message_value(notice),
         )
-        .values_list("pk", "_user", "_kind", "_key", "_title", "_body", "_url", "_at")
+        .values_list("pk", "_user", "_kind", "_key", "_title", "_body", "_url", "_at", "_message")
     )
     return insert_from_select(
-        Notification, ["member", "user", "kind", "key", "title", "body", "url", "created_at"], select
+        Notification, ["member", "user", "kind", "key", "title", "body", "url", "created_at", "message"], select
     )
+
+
+def _message_value(notice: Notice) -> Cast | Value:
+    # SQL NULL, not JSON null, for a notice with fixed text: a typed NULL,
+    # because PostgreSQL reads a bare one in an INSERT … SELECT as text.
+    if notice.message is None:
+        return Cast(Value(None), output_field=JSONField())
+    return Value(notice.message, output_field=JSONField())
 
 
 def queue_deliveries(ids: list[int], notice: Notice, prefix: str, suffix: str, now: dt.datetime) -> None:
@@ -269,8 +295,28 @@ def _queue_group_notices(ids: list[int], notice: Notice, prefix: str, suffix: st
         robots |= {organization_id, group_id} & with_robots
     if not robots:
         return
+    _write_group_notices({pk: f"group:{prefix}{pk}{suffix}" for pk in robots}, notice, now)
+
+
+def notify_organizations(organization_ids: Iterable[int], notice: Notice, key: str) -> int:
+    """``notice`` to the WeCom robot of each of the organizations that has one, once per key.
+
+    ``key`` holds ``{organization}`` and starts with ``group:``. Returns the
+    group notices written: keys already present are skipped and not counted.
+    """
+    robots = set(organization_ids) & _organizations_with_robots()
+    if not robots:
+        return 0
+    prefix, _sep, suffix = key.partition("{organization}")
+    keys = {pk: f"{prefix}{pk}{suffix}" for pk in robots}
+    present = set(Notification.objects.filter(key__in=keys.values()).values_list("key", flat=True))
+    _write_group_notices(keys, notice, timezone.now())
+    return len(set(keys.values()) - present)
+
+
+def _write_group_notices(keys: dict[int, str], notice: Notice, now: dt.datetime) -> None:
+    """The group notices of ``keys`` (organization id -> key) and their WeCom deliveries, each once."""
     title, body = render_notice(notice)
-    keys = {organization_id: f"group:{prefix}{organization_id}{suffix}" for organization_id in robots}
     Notification.objects.bulk_create(
         [
             Notification(
@@ -281,6 +327,7 @@ def _queue_group_notices(ids: list[int], notice: Notice, prefix: str, suffix: st
                 body=body,
                 url=notice.url,
                 created_at=now,
+                message=notice.message,
             )
             for organization_id, key in keys.items()
         ],
@@ -325,10 +372,13 @@ def notify_users(user_ids: Iterable[int], notice: Notice, key: str) -> int:
             _body=Value(body, output_field=TextField()),
             _url=Value(notice.url, output_field=CharField()),
             _at=Value(timezone.now(), output_field=DateTimeField()),
+            _message=_message_value(notice),
         )
-        .values_list("pk", "_kind", "_key", "_title", "_body", "_url", "_at")
+        .values_list("pk", "_kind", "_key", "_title", "_body", "_url", "_at", "_message")
     )
-    return insert_from_select(Notification, ["user", "kind", "key", "title", "body", "url", "created_at"], select)
+    return insert_from_select(
+        Notification, ["user", "kind", "key", "title", "body", "url", "created_at", "message"], select
+    )
 
 
 # Templates and robots are read by every chunk of a fan-out: a 1,000-branch
@@ -384,19 +434,36 @@ def unknown_placeholders(kind: str, text: str) -> list[str]:
 
 
 def render_notice(notice: Notice, template: MessageTemplate | None = None, branch: str = "") -> tuple[str, str]:
-    """Title and text in the site's language, reworded by ``template`` when there is one."""
+    """Title and text in the site's language, reworded by ``template`` when there is one.
+
+    This is the copy stored with the notice and sent by SMS, email and the
+    WeCom robot: members have no language of their own, so it is the site's.
+    """
     with translation.override(settings.LANGUAGE_CODE):
-        title, body = str(notice.title), str(notice.body)
+        title, body = wordings.render(notice.message) or (str(notice.title), str(notice.body))
     if template is None:
         return title, body
-    values = {"title": title, "body": body, "branch": branch}
-    try:
-        return template.title.format_map(values), (template.body.format_map(values) if template.body else body)
-    except (KeyError, ValueError, IndexError, AttributeError):
-        # Templates are checked when saved; one that no longer fits falls back
-        # to the built-in wording rather than losing the notice.
-        logger.warning("message template %s could not be rendered; using the built-in text", template.pk)
-        return title, body
+    return wordings.reword(template.title, template.body, title, body, branch=branch)
+
+
+def with_templates(notifications: QuerySet[Notification], language: str | None = None) -> QuerySet[Notification]:
+    """The notices with what showing them in ``language`` (the active one by default) needs, in the same query.
+
+    Each row carries its branch's name and the template rewording its kind
+    in that language, the branch's own or else the site-wide one, as
+    correlated lookups on the templates' unique key: a page of the inbox
+    costs no query more, whatever the branches and kinds on it.
+    ``Notification.shown_title`` and ``shown_body`` read them.
+    """
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    templates = MessageTemplate.objects.filter(kind=OuterRef("kind"), kind__in=TEMPLATE_KINDS, language=language)
+    own = templates.filter(organization_id=OuterRef("member__organization_id"))
+    site = templates.filter(organization__isnull=True)
+    return notifications.annotate(
+        branch_name=F("member__organization__name"),
+        template_title=Coalesce(Subquery(own.values("title")[:1]), Subquery(site.values("title")[:1])),
+        template_body=Coalesce(Subquery(own.values("body")[:1]), Subquery(site.values("body")[:1])),
+    )
 
 
 def inbox_for(user) -> QuerySet[Notification]:

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext as _
 
 from branches.access import Capability, role_kinds_with
 from branches.models import Role
 from branches.sweeps import register
-from members.models import Member, Visit
+from members.models import Visit
+from members.roster import visits as roster_visits
 
 from .models import Notification
 from .services import Notice, notify_users
@@ -29,17 +26,9 @@ def visit_key(visit: Visit) -> str:
 
 
 def due_visits(today: dt.date) -> list[Visit]:
-    """Visits whose next visit is due by ``today`` and that no later visit of the member has followed up.
-
-    A visit recorded since answers the earlier plan, so old plans drop out
-    and the set stays as small as the members actually waiting for a visit.
-    """
-    later = Visit.objects.filter(member=OuterRef("member")).filter(
-        Q(visited_on__gt=OuterRef("visited_on")) | Q(visited_on=OuterRef("visited_on"), pk__gt=OuterRef("pk"))
-    )
+    """Every due visit not yet followed up (``members.roster.visits.due_visits``), with what the notice reads."""
     return list(
-        Visit.objects.filter(next_visit_on__lte=today, member__state=Member.State.ACTIVE)
-        .exclude(Exists(later))
+        roster_visits.due_visits(today)
         .select_related("member", "member__organization", "responsible")
         .order_by("next_visit_on", "pk")
     )
@@ -83,15 +72,15 @@ def _responsible_id(visit: Visit) -> int | None:
 
 def _visit_notice(visit: Visit) -> Notice:
     member = visit.member
-    with translation.override(settings.LANGUAGE_CODE):
-        title = _("Hardship visit due: %(name)s") % {"name": member.name}
-        body = _("%(branch)s planned the next visit for %(date)s. Last visit on %(visited)s: %(help)s") % {
-            "branch": member.organization.name,
-            "date": visit.next_visit_on.isoformat(),
-            "visited": visit.visited_on.isoformat(),
-            "help": visit.help_given,
-        }
-    return Notice(kind="visit", title=title, body=body, url=reverse("roster:detail", args=[member.pk]) + "#hardship")
+    # Worded by ``notices.visit``.
+    params = {
+        "name": member.name,
+        "branch": member.organization.name,
+        "date": visit.next_visit_on.isoformat(),
+        "visited": visit.visited_on.isoformat(),
+        "help": visit.help_given,
+    }
+    return Notice(kind="visit", params=params, url=reverse("roster:detail", args=[member.pk]) + "#hardship")
 
 
 @register("visits")

@@ -16,14 +16,15 @@ from members.access import own_member
 from .access import get_managed_channel_organization, get_own_notification, managed_channel_organizations
 from .forms import BranchChannelsForm, MemberChannelsForm, MessageTemplateForm
 from .models import BranchChannels, MemberChannels, MessageTemplate
-from .services import KIND_PLACEHOLDERS, TEMPLATE_KINDS, Notice, inbox_for, mark_read, render_notice
+from .services import KIND_PLACEHOLDERS, TEMPLATE_KINDS, Notice, inbox_for, mark_read, render_notice, with_templates
 from .transports import mask_webhook
 
 
 @login_required
 @require_safe
 def inbox(request):
-    page = Paginator(inbox_for(request.user), 20).get_page(request.GET.get("page"))
+    # Each notice is worded in the reader's language, with their branch's template for it.
+    page = Paginator(with_templates(inbox_for(request.user)), 20).get_page(request.GET.get("page"))
     return render(request, "notifications/inbox.html", {"page": page})
 
 

@@ -6,15 +6,16 @@ import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from openpyxl.utils.datetime import from_excel
 
 from branches.errors import DomainError
 from branches.models import Organization
 
-from ..spreadsheets import GENDER_LABELS, NO, ROSTER_HEADERS, STATUS_LABELS, YES, province_code
+from ..spreadsheets import GENDER_LABELS, NO, ROSTER_HEADERS, STATUS_LABELS, YES, province_code, unguard_cell
 from ..validators import normalize_id_number, normalize_national_phone, normalize_phone
 from .files import is_filled
+from .messages import Invalid, Message, Text
 
 # The fields a row can set, in the order of ROSTER_HEADERS and of the comparison's report.
 ROW_FIELDS = (
@@ -35,6 +36,8 @@ ROW_FIELDS = (
     "emergency_phone",
 )
 DATE_FIELDS = {"birth_date", "joined_party_on", "full_member_on"}
+NUMBER_FIELDS = {"phone", "id_number", "emergency_phone"}
+MASK = "****"
 GENDERS = {label: code for code, label in GENDER_LABELS.items()}
 STATUSES = {label: code for code, label in STATUS_LABELS.items()}
 BOOLEANS = {YES: True, NO: False}
@@ -67,13 +70,13 @@ def parse_date(value: object) -> dt.date:
             return _from_serial(float(text))
     except ValueError:
         pass
-    raise CellError(_("“%(value)s” is not a date; write it as 2019-07-01.") % {"value": text})
+    raise CellError(Message(gettext_noop("“%(value)s” is not a date; write it as 2019-07-01."), {"value": text}))
 
 
 def _from_serial(value: float) -> dt.date:
     # Serials before 1900-03-01 sit on Excel's fictitious 29 February 1900.
     if not 61 <= value < 2958466:
-        raise CellError(_("“%(value)s” is not a date; write it as 2019-07-01.") % {"value": value})
+        raise CellError(Message(gettext_noop("“%(value)s” is not a date; write it as 2019-07-01."), {"value": value}))
     return from_excel(value).date()
 
 
@@ -89,8 +92,10 @@ def _choice(value: object, choices: dict) -> object:
     text = _text(value)
     if text not in choices:
         raise CellError(
-            _("“%(value)s” is not allowed here; write one of: %(choices)s.")
-            % {"value": text, "choices": "、".join(choices)}
+            Message(
+                gettext_noop("“%(value)s” is not allowed here; write one of: %(choices)s."),
+                {"value": text, "choices": "、".join(choices)},
+            )
         )
     return choices[text]
 
@@ -98,12 +103,31 @@ def _choice(value: object, choices: dict) -> object:
 def _id_number(value: object) -> str:
     if isinstance(value, float):
         raise CellError(
-            _("Excel stored the ID number as a number and dropped digits. Format the column as text and type it again.")
+            Message(
+                gettext_noop(
+                    "Excel stored the ID number as a number and dropped digits. "
+                    "Format the column as text and type it again."
+                )
+            )
         )
     return _text(value)
 
 
+def _unmasked(value: object) -> object:
+    # A masked number (138****5678) typed or copied from the masked export would overwrite the real one.
+    if isinstance(value, str) and MASK in value:
+        raise CellError(
+            Message(
+                gettext_noop("“%(value)s” is a masked number; type the full number, or use the export with full data."),
+                {"value": value.strip()},
+            )
+        )
+    return value
+
+
 def _value(field_name: str, raw: object, groups: dict[str, Organization]) -> object:
+    if field_name in NUMBER_FIELDS:
+        _unmasked(raw)
     if field_name in DATE_FIELDS:
         return parse_date(raw)
     if field_name == "gender":
@@ -121,30 +145,33 @@ def _value(field_name: str, raw: object, groups: dict[str, Organization]) -> obj
     if field_name == "group":
         name = _text(raw)
         if name not in groups:
-            raise CellError(_("The branch has no group named “%(name)s”.") % {"name": name})
+            raise CellError(Message(gettext_noop("The branch has no group named “%(name)s”."), {"name": name}))
         return groups[name]
     if field_name == "province":
         code = province_code(_text(raw))
         if code is None:
-            raise CellError(_("“%(value)s” is not a province of China.") % {"value": _text(raw)})
+            raise CellError(Message(gettext_noop("“%(value)s” is not a province of China."), {"value": _text(raw)}))
         return code
     return _text(raw)
 
 
-def parse_row(cells: dict[str, object], groups: dict[str, Organization]) -> tuple[dict, list[tuple[str, str]]]:
-    """Cell values → Member field values, and (column, message) per bad cell.
+def parse_row(cells: dict[str, object], groups: dict[str, Organization]) -> tuple[dict, list[tuple[str, Text]]]:
+    """Cell values → Member field values, and (column, message) per bad cell; messages render when read.
 
-    Empty cells are left out: they keep what the roster has.
+    Empty cells are left out: they keep what the roster has. The export's
+    formula guard is undone first, so the site's own full export reads back
+    as the roster it was written from.
     """
     values: dict[str, object] = {}
-    errors: list[tuple[str, str]] = []
+    errors: list[tuple[str, Text]] = []
     for header, field_name in zip(ROSTER_HEADERS, ROW_FIELDS, strict=True):
-        if header not in cells or not is_filled(cells[header]):
+        raw = unguard_cell(cells.get(header))
+        if not is_filled(raw):
             continue
         try:
-            values[field_name] = _value(field_name, cells[header], groups)
+            values[field_name] = _value(field_name, raw, groups)
         except CellError as exc:
-            errors.append((header, str(exc)))
+            errors.append((header, exc.message))
         except ValidationError as exc:
-            errors.append((header, " ".join(exc.messages)))
+            errors.append((header, Invalid(exc)))
     return values, errors

@@ -13,11 +13,12 @@ import io
 import zipfile
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from openpyxl import load_workbook
 
 from ..errors import RosterFileError
-from ..spreadsheets import REQUIRED_HEADERS, ROSTER_HEADERS
+from ..spreadsheets import MASKED_MARK, REQUIRED_HEADERS, ROSTER_HEADERS
+from .messages import Message
 
 MAX_ROWS = 20_000
 # A workbook whose parts inflate beyond this is a zip bomb, not a roster.
@@ -47,20 +48,44 @@ def read_roster(data: bytes, max_rows: int = MAX_ROWS) -> Table:
     elif data.startswith(OLE_MAGIC):
         if ENCRYPTION_MARK in data:
             raise RosterFileError(
-                _("The workbook is password-protected. Remove the password in Excel and upload it again."),
+                Message(
+                    gettext_noop(
+                        "The workbook is password-protected. Remove the password in Excel and upload it again."
+                    )
+                ),
                 "encrypted",
             )
         raise RosterFileError(
-            _("This is an old-style .xls workbook. Save it as .xlsx (Excel workbook) and upload it again."), "xls"
+            Message(
+                gettext_noop(
+                    "This is an old-style .xls workbook. Save it as .xlsx (Excel workbook) and upload it again."
+                )
+            ),
+            "xls",
         )
     else:
         header, rows = _csv_rows(data, max_rows)
     headers = [_header_text(cell) for cell in header]
+    if any(name.startswith(MASKED_MARK) for name in headers):
+        raise RosterFileError(
+            Message(
+                gettext_noop(
+                    "This is the masked roster export, for reading only: its phone and ID numbers are hidden, so "
+                    "importing it would overwrite the real ones. Export the roster with full data to import it back."
+                )
+            ),
+            "masked_export",
+        )
     missing = [name for name in REQUIRED_HEADERS if name not in headers]
     if missing:
         raise RosterFileError(
-            _("The first row must hold the column headers; missing: %(columns)s. Download the template to see them.")
-            % {"columns": "、".join(missing)},
+            Message(
+                gettext_noop(
+                    "The first row must hold the column headers; missing: %(columns)s. "
+                    "Download the template to see them."
+                ),
+                {"columns": "、".join(missing)},
+            ),
             "missing_headers",
         )
     known = [(index, name) for index, name in enumerate(headers) if name in ROSTER_HEADERS]
@@ -83,18 +108,25 @@ def is_filled(value: object) -> bool:
 
 def _too_many(max_rows: int) -> RosterFileError:
     return RosterFileError(
-        _("The file has more than %(max)s rows. Split it into smaller files.") % {"max": f"{max_rows:,}"},
+        Message(
+            gettext_noop("The file has more than %(max)s rows. Split it into smaller files."), {"max": f"{max_rows:,}"}
+        ),
         "too_many_rows",
     )
 
 
 def _not_spreadsheet() -> RosterFileError:
-    return RosterFileError(_("The file is not an Excel workbook (.xlsx) or a CSV file."), "not_spreadsheet")
+    return RosterFileError(
+        Message(gettext_noop("The file is not an Excel workbook (.xlsx) or a CSV file.")), "not_spreadsheet"
+    )
 
 
 def _xlsx_rows(data: bytes, max_rows: int) -> tuple[list, list[tuple[int, list]]]:
     damaged = RosterFileError(
-        _("The workbook is damaged and cannot be read. Open it in Excel, save it again and upload it."), "corrupt"
+        Message(
+            gettext_noop("The workbook is damaged and cannot be read. Open it in Excel, save it again and upload it.")
+        ),
+        "corrupt",
     )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -152,11 +184,13 @@ def _csv_rows(data: bytes, max_rows: int) -> tuple[list, list[tuple[int, list]]]
     text = decode_text(data)
     if not text.strip():
         raise _not_spreadsheet()
+    # Only the delimiter is guessed: spreadsheets quote with ", and the sniffer takes the
+    # apostrophes of the export's formula guard ('=…) for quotes.
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",\t;").delimiter
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
     header: list = []
     rows: list[tuple[int, list]] = []
     try:

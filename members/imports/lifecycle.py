@@ -13,11 +13,13 @@ from collections.abc import Callable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ..errors import RosterFileError
 from ..models import RosterImport
 from .applying import apply_plan
 from .files import Table, read_roster
+from .messages import Message, Text, stored
 from .planning import ImportPlan, existing_members, plan_import, seen_members
 
 MAX_STORED_ERRORS = 1000
@@ -56,7 +58,7 @@ def preview_import(roster_import_id: int) -> RosterImport | None:
         _fail(roster_import, exc.message)
         return roster_import
     except Exception:
-        _fail(roster_import, _("The preview failed unexpectedly; nothing was imported."))
+        _fail(roster_import, Message(gettext_noop("The preview failed unexpectedly; nothing was imported.")))
         raise
     roster_import.status = RosterImport.Status.PREVIEWED
     roster_import.total_rows = plan.total
@@ -86,9 +88,12 @@ def confirm_import(roster_import_id: int) -> RosterImport | None:
     except RosterFileError as exc:
         _fail(roster_import, exc.message)
     except IntegrityError:
-        _fail(roster_import, _("The roster changed while importing; nothing was imported. Upload the file again."))
+        _fail(
+            roster_import,
+            Message(gettext_noop("The roster changed while importing; nothing was imported. Upload the file again.")),
+        )
     except Exception:
-        _fail(roster_import, _("The import failed unexpectedly; nothing was imported."))
+        _fail(roster_import, Message(gettext_noop("The import failed unexpectedly; nothing was imported.")))
         raise
     roster_import.refresh_from_db()
     return roster_import
@@ -129,9 +134,9 @@ def _confirm(roster_import: RosterImport) -> RosterImport:
         return locked
 
 
-def _fail(roster_import: RosterImport, message: str) -> None:
+def _fail(roster_import: RosterImport, message: Text) -> None:
     RosterImport.objects.filter(pk=roster_import.pk).update(
         status=RosterImport.Status.FAILED,
-        errors=[{"row": 0, "column": "", "message": str(message)}],
+        errors=[stored(0, "", message)],
         finished_at=timezone.now(),
     )

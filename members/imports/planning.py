@@ -16,16 +16,17 @@ from itertools import zip_longest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from branches.chunks import chunked
 from branches.models import Organization
 
 from ..models import Member
 from ..spreadsheets import HEADER_OF_FIELD, NO, YES
-from ..validators import mask_phone
+from ..validators import mask_phone, normalize_national_phone
 from .cells import ROW_FIELDS, parse_row
 from .files import Table
+from .messages import Invalid, Message, Text, stored
 
 # Rows per IN (...) query: well under SQLite's and PostgreSQL's parameter limits.
 CHUNK = 1000
@@ -38,10 +39,11 @@ PROGRESS_EVERY = 500
 class RowError:
     row: int
     column: str
-    message: str
+    # Rendered when read, so a stored error reads in its reader's language (``messages``).
+    message: Text
 
     def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message}
+        return stored(self.row, self.column, self.message)
 
 
 @dataclass
@@ -126,14 +128,14 @@ def plan_import(
         duplicate = False
         if phone:
             if phone in first_phone:
-                message = _("The same phone number is on row %(row)s.") % {"row": first_phone[phone]}
+                message = Message(gettext_noop("The same phone number is on row %(row)s."), {"row": first_phone[phone]})
                 plan.errors.append(RowError(number, "手机号", message))
                 duplicate = True
             else:
                 first_phone[phone] = number
         if id_number:
             if id_number in first_id:
-                message = _("The same ID number is on row %(row)s.") % {"row": first_id[id_number]}
+                message = Message(gettext_noop("The same ID number is on row %(row)s."), {"row": first_id[id_number]})
                 plan.errors.append(RowError(number, "身份证号", message))
                 duplicate = True
             else:
@@ -161,7 +163,7 @@ def _plan_row(plan: ImportPlan, number: int, values: dict, existing: Member | No
         candidate.birth_date = None
     clean_errors = _full_clean(candidate)
     if not candidate.phone:
-        clean_errors.append(("手机号", _("Enter a mobile phone number.")))
+        clean_errors.append(("手机号", Message(gettext_noop("Enter a mobile phone number."))))
     if clean_errors:
         plan.errors.extend(RowError(number, column, message) for column, message in clean_errors)
         return
@@ -201,24 +203,26 @@ def seen_members(by_phone: dict, by_id: dict) -> set[tuple[int, dt.datetime]]:
 
 def _match(
     phone: str | None, id_number: str | None, by_phone: dict, by_id: dict, branch: Organization
-) -> tuple[Member | None, list[tuple[str, str]]]:
+) -> tuple[Member | None, list[tuple[str, Text]]]:
     holder = by_phone.get(phone) if phone else None
     id_holder = by_id.get(id_number) if id_number else None
     errors = []
     # Other branches' members are named by nothing: the secretary learns only that the number is taken.
     if holder and holder.organization_id != branch.pk:
-        message = _("This phone number belongs to a member of another branch; it cannot be moved here.")
-        errors.append(("手机号", message))
+        message = gettext_noop("This phone number belongs to a member of another branch; it cannot be moved here.")
+        errors.append(("手机号", Message(message)))
     if id_holder and id_holder.organization_id != branch.pk:
-        errors.append(("身份证号", _("This ID number belongs to a member of another branch; it cannot be moved here.")))
+        message = gettext_noop("This ID number belongs to a member of another branch; it cannot be moved here.")
+        errors.append(("身份证号", Message(message)))
     if not errors and holder and id_holder and holder.pk != id_holder.pk:
-        errors.append(("身份证号", _("The phone number and the ID number belong to two different members.")))
+        message = gettext_noop("The phone number and the ID number belong to two different members.")
+        errors.append(("身份证号", Message(message)))
     if errors:
         return None, errors
     return holder or id_holder, []
 
 
-def _full_clean(member: Member) -> list[tuple[str, str]]:
+def _full_clean(member: Member) -> list[tuple[str, Text]]:
     # Foreign keys and uniqueness are checked above against the rows already
     # loaded; Django would check them again with one query per row.
     try:
@@ -230,9 +234,9 @@ def _full_clean(member: Member) -> list[tuple[str, str]]:
         )
     except ValidationError as exc:
         return [
-            (HEADER_OF_FIELD.get(name, "") if name != NON_FIELD_ERRORS else "", message)
-            for name, messages in exc.message_dict.items()
-            for message in messages
+            (HEADER_OF_FIELD.get(name, "") if name != NON_FIELD_ERRORS else "", Invalid(error))
+            for name, errors in exc.error_dict.items()
+            for error in errors
         ]
     return []
 
@@ -248,11 +252,23 @@ def _display(member: Member, name: str) -> str:
     return str(value)
 
 
+def _comparable(member: Member, name: str) -> object:
+    if name == "group":
+        return member.group_id
+    value = getattr(member, name)
+    if name == "emergency_phone" and value:
+        # Older entries keep it as +86…, the import reads it as 11 digits: the same number is no change.
+        try:
+            return normalize_national_phone(value)
+        except ValidationError:
+            return value
+    return value
+
+
 def _differences(old: Member, new: Member) -> dict[str, list[str]]:
     changes = {}
     for name in ROW_FIELDS:
-        before = old.group_id if name == "group" else getattr(old, name)
-        after = new.group_id if name == "group" else getattr(new, name)
+        before, after = _comparable(old, name), _comparable(new, name)
         if before != after:
             changes[name] = [_display(old, name), _display(new, name)]
     return changes

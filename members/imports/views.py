@@ -28,6 +28,7 @@ from . import dispatch
 from .export import export_roster, filter_roster, template_rows
 from .files import read_roster
 from .forms import UploadForm
+from .messages import shown
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -71,6 +72,11 @@ def detail(request, pk: int):
             "confirmable": roster_import.status == RosterImport.Status.PREVIEWED and summary.get("errors") == 0,
             "more_rows": summary.get("create", 0) + summary.get("update", 0) - len(summary.get("rows", [])),
             "more_errors": summary.get("errors", 0) - len(roster_import.errors),
+            # Worded in the reader's language, whichever the import ran in.
+            "errors": [
+                {"row": error.get("row"), "column": error.get("column", ""), "message": shown(error)}
+                for error in roster_import.errors
+            ],
         },
     )
 

@@ -107,7 +107,7 @@ def test_it_refuses_a_file_without_the_required_headers():
     with pytest.raises(RosterFileError) as info:
         read_roster(csv_bytes([["张三", "男"]], headers=["姓名", "性别"]))
     assert info.value.code == "missing_headers"
-    assert "手机号" in info.value.message
+    assert "手机号" in str(info.value)
 
 
 # --- Command line ---------------------------------------------------------------------------
