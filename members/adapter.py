@@ -166,17 +166,18 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_verification_code_sms(self, user: User, phone: str, code: str, **kwargs: Any) -> None:
         # Used for both login codes and phone verification, which expire at
-        # different times, so the text names no duration.
+        # different times, so the text names no duration. send_sms signs every
+        # text (settings.SMS_SIGNATURE), so none of them names the site.
         send_sms(
             phone,
-            _("[netbranch] Your verification code is %(code)s. Do not share it with anyone.") % {"code": code},
+            _("Your verification code is %(code)s. Do not share it with anyone.") % {"code": code},
         )
 
     def send_unknown_account_sms(self, phone: str, **kwargs: Any) -> None:
         send_sms(
             phone,
             _(
-                "[netbranch] A login code was requested for this number, but it has no account. "
+                "A login code was requested for this number, but it has no account. "
                 "If you are on a branch roster, activate your account first."
             ),
         )
@@ -187,4 +188,4 @@ class AccountAdapter(DefaultAccountAdapter):
         # no roster, a wrong name) that way, and those text nobody.
         if self.get_user_by_phone(phone) is None:
             return
-        send_sms(phone, _("[netbranch] Someone tried to sign up with this number, which already has an account."))
+        send_sms(phone, _("Someone tried to sign up with this number, which already has an account."))

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import unicodedata
+
+from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import get_adapter
+from allauth.account.forms import ConfirmLoginCodeForm as AllauthConfirmLoginCodeForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.account.forms import VerifyPhoneForm as AllauthVerifyPhoneForm
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from branches.errors import add_to_form
@@ -105,3 +111,45 @@ class AdminLoginForm(AdminAuthenticationForm):
                 raise self.get_invalid_login_error()
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
+
+
+class SMSCodeField(forms.CharField):
+    """The code from an SMS, typed on a phone's numeric keypad (or filled in from the SMS by the phone).
+
+    Full-width digits from a Chinese input method and spaces from a pasted
+    "123 456" are read as the code they stand for.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("label", _("Verification code"))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+class SMSCodeFormMixin:
+    """Fills in the code field's length from the settings, in the language of the request."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        length = allauth_settings.PHONE_VERIFICATION_CODE_FORMAT.get("length", 6)
+        self.fields["code"].widget.attrs.update(
+            pattern=f"[0-9]{{{length}}}",
+            placeholder=gettext("%(length)d-digit code") % {"length": length},
+            title=gettext("The %(length)d digits from the SMS") % {"length": length},
+        )
+
+
+class ConfirmLoginCodeForm(SMSCodeFormMixin, AllauthConfirmLoginCodeForm):
+    """The login code page: allauth's check, a field that says 验证码 and opens the numeric keypad."""
+
+    code = SMSCodeField()
+
+
+class VerifyPhoneForm(SMSCodeFormMixin, AllauthVerifyPhoneForm):
+    """The phone verification page (activation, a changed number): the same code field."""
+
+    code = SMSCodeField()
