@@ -58,14 +58,53 @@ def seed(today: dt.date | None = None) -> dict[str, int]:
     monthly = _material(*MONTHLY, None, branch)
     services.plan_activities(today)
     upcoming = Activity.objects.filter(organization=branch, date__gte=today).order_by("date").first()
-    if upcoming is not None and not upcoming.theme:
-        upcoming.theme = "学习安全生产重要论述，争当安全生产先锋"
-        upcoming.tracks = [Track.STUDY, Track.ORGANIZATIONAL_LIFE, Track.EXCHANGE]
-        upcoming.agenda = "一、集中学习本月资料\n二、各小组交流外出务工情况\n三、讨论困难党员帮扶事项"
-        upcoming.online_link = "https://meeting.example.com/demo-online"
-        upcoming.save()
-        upcoming.materials.add(monthly, handbook[2])
+    if upcoming is not None:
+        _dress(upcoming, [monthly, handbook[2]])
     return {"history": _history(branch, today, handbook)}
+
+
+def _dress(activity: Activity, materials: list[StudyMaterial]) -> None:
+    """Give a planned activity the demo theme, tracks, agenda and material, unless it has a theme already."""
+    if activity.theme:
+        return
+    activity.theme = "学习安全生产重要论述，争当安全生产先锋"
+    activity.tracks = [Track.STUDY, Track.ORGANIZATIONAL_LIFE, Track.EXCHANGE]
+    activity.agenda = "一、集中学习本月资料\n二、各小组交流外出务工情况\n三、讨论困难党员帮扶事项"
+    activity.online_link = "https://meeting.example.com/demo-online"
+    activity.save()
+    activity.materials.add(*materials)
+
+
+@transaction.atomic
+def open_today(now: dt.datetime | None = None) -> Activity | None:
+    """Move the demo branch's activity of this month to today, so that its check-in is open now.
+
+    The activity day is the 6th; someone trying the demo on the 20th would
+    otherwise find nothing to check in to. An activity already closed is
+    opened again: its outcomes are dropped and recorded anew when the window
+    ends (check-ins and leave stay). None when there is no demo branch.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    branch = Organization.objects.filter(code=ONLINE_BRANCH_CODE).first()
+    if branch is None:
+        return None
+    activity = (
+        Activity.objects.select_for_update()
+        .select_related("organization")
+        .filter(organization=branch, year=today.year, month=today.month)
+        .first()
+    )
+    if activity is None:
+        activity = Activity.objects.create(organization=branch, year=today.year, month=today.month, date=today)
+    elif activity.date != today or activity.closed_at:
+        Attendance.objects.filter(activity=activity).delete()
+        activity.date = today
+        activity.closed_at = None
+        activity.save()
+    materials = list(StudyMaterial.objects.filter(title__in=[MONTHLY[0], HANDBOOK[2][1]]))
+    _dress(activity, materials)
+    return activity
 
 
 def _history(branch: Organization, today: dt.date, materials: list[StudyMaterial]) -> int:

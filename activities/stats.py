@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from django.db.models import Count, Q
 
@@ -118,15 +119,21 @@ def repeated_absentees(root: Organization) -> list[Member]:
 PALETTE = ["#b71c1c", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#ad1457"]
 
 
-def line_chart(months: list[tuple[int, int]], series: list[Series], width: int = 360, height: int = 200) -> dict:
-    """Coordinates for a server-rendered SVG line chart of attendance rates (0 to 100 %)."""
-    # Sized for a phone: the SVG scales to the card, so a narrow viewBox keeps labels legible.
-    left, right, top, bottom = 32, 8, 8, 22
-    plot_w, plot_h = width - left - right, height - top - bottom
-    step = plot_w / max(len(months) - 1, 1)
+def line_chart(months: list[tuple[int, int]], series: list[Series], height: int = 200) -> dict:
+    """Coordinates for a server-rendered SVG line chart of attendance rates (0 to 100 %).
+
+    Across, positions are percentages of the chart's width; down, pixels. The
+    SVG has no viewBox, so it stretches to the card while its text keeps the
+    stylesheet's pixel size: a scaled drawing would shrink labels on a phone
+    and blow them up on a desktop. Lines are drawn as segments because a
+    polyline takes no percentages.
+    """
+    left, right, top, bottom = 11.0, 97.0, 8, 36
+    plot_h = height - top - bottom
+    step = (right - left) / max(len(months) - 1, 1)
 
     def x(i: int) -> float:
-        return round(left + i * step, 1)
+        return round(left + i * step, 2)
 
     def y(rate: float) -> float:
         return round(top + plot_h * (1 - rate), 1)
@@ -143,16 +150,22 @@ def line_chart(months: list[tuple[int, int]], series: list[Series], width: int =
                 "name": s.organization.name,
                 "color": PALETTE[n],
                 "points": points,
-                "path": " ".join(f"{p['x']},{p['y']}" for p in points),
+                "segments": [{"x1": a["x"], "y1": a["y"], "x2": b["x"], "y2": b["y"]} for a, b in pairwise(points)],
             }
         )
     return {
-        "width": width,
         "height": height,
         "lines": lines,
         "grid": [{"y": y(v / 100), "label": f"{v}%"} for v in (0, 25, 50, 75, 100)],
-        "months": [{"x": x(i), "label": f"{m:02d}" if m != 1 else f"{yr}"} for i, (yr, m) in enumerate(months)],
+        # The year goes on a second line, under the first month and under January: on
+        # the month line it needs twice the room a month has on a phone.
+        "months": [
+            {"x": x(i), "label": f"{m:02d}", "year": str(yr) if i == 0 or m == 1 else ""}
+            for i, (yr, m) in enumerate(months)
+        ],
         "left": left,
-        "right": width - right,
+        "right": right,
+        "label_y": height - 20,
+        "year_y": height - 4,
         "baseline": y(0),
     }

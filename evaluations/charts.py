@@ -32,12 +32,14 @@ PALETTE = [
     "#283593",
 ]
 
-# Bar chart geometry, in viewBox units. The SVG scales to the card (about 300 px on a
-# 360 px phone), so a narrow viewBox keeps 12-unit text at a readable size.
-WIDTH = 320
-FONT = 12
-LEFT, RIGHT_MARGIN, TOP = 8, 44, 4
-ROW, BAR_OFFSET, BAR = 40, 18, 15
+# Bar chart geometry: across in percent of the chart's width, down in pixels.
+# The SVG has no viewBox, so it takes the card's width while its text keeps the
+# stylesheet's pixel size on a 360 px phone and a 1280 px screen alike (a
+# scaled viewBox made it 11 px on one and 36 px on the other). The totals sit
+# right of their bars, in the space beyond PLOT_RIGHT.
+PLOT_LEFT, PLOT_RIGHT = 2.0, 84.0
+TOP = 4
+ROW, LABEL_Y, BAR_OFFSET, BAR = 40, 13, 18, 15
 AXIS = 20
 
 
@@ -107,15 +109,13 @@ class RoundChart:
     sections: list[ChartSection]
     rows: list[BranchRow]
     scale: Decimal
-    width: int = WIDTH
     height: int = 0
     ticks: list[dict] = field(default_factory=list)
-    plot_left: int = LEFT
-    plot_right: int = WIDTH - RIGHT_MARGIN
+    plot_left: float = PLOT_LEFT
+    plot_right: float = PLOT_RIGHT
     plot_bottom: float = 0
     tick_y: float = 0
     bar_height: int = BAR
-    font: int = FONT
 
     @property
     def has_vetoed(self) -> bool:
@@ -130,14 +130,14 @@ def _nice_step(scale: Decimal) -> Decimal:
 
 
 def _layout(chart: RoundChart) -> None:
-    plot_w = WIDTH - LEFT - RIGHT_MARGIN
+    plot_w = PLOT_RIGHT - PLOT_LEFT
     scale = chart.scale
 
     def x(points: Decimal) -> float:
-        return round(LEFT + float(points / scale) * plot_w, 1)
+        return round(PLOT_LEFT + float(points / scale) * plot_w, 2)
 
     for i, row in enumerate(chart.rows):
-        row.label_y = TOP + i * ROW + FONT + 1
+        row.label_y = TOP + i * ROW + LABEL_Y
         row.bar_y = TOP + i * ROW + BAR_OFFSET
         start = ZERO
         for section, points in zip(chart.sections, row.cells, strict=True):
@@ -145,8 +145,8 @@ def _layout(chart: RoundChart) -> None:
                 continue
             left = x(start)
             start += points
-            row.segments.append(Segment(section, points, left, round(x(start) - left, 1)))
-        row.total_x = round(x(start) + 4, 1)
+            row.segments.append(Segment(section, points, left, round(x(start) - left, 2)))
+        row.total_x = x(start)
         row.total_y = row.bar_y + BAR - 3
     chart.plot_bottom = TOP + len(chart.rows) * ROW
     chart.height = int(chart.plot_bottom) + AXIS

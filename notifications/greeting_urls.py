@@ -7,4 +7,5 @@ urlpatterns = [
     path("upcoming/", greeting_views.upcoming, name="upcoming"),
     path("line/<int:member_pk>/", greeting_views.line, name="line"),
     path("<int:pk>/card.jpg", greeting_views.card, name="card"),
+    path("<int:pk>/card-thumb.jpg", greeting_views.card_thumbnail, name="card_thumb"),
 ]

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -52,6 +53,24 @@ def card(request, pk: int):
         greeting.card,
         as_attachment=request.GET.get("download") == "1",
         filename=f"political-birthday-{greeting.year}.jpg",
+        content_type="image/jpeg",
+    )
+
+
+@login_required
+@require_safe
+def card_thumbnail(request, pk: int):
+    """The card's thumbnail (under 30 KB) for the home page, to the same people as the card itself."""
+    try:
+        greeting = get_own_greeting(request.user, pk)
+    except Http404:
+        greeting = get_managed_greeting(request.user, pk)
+    if not greeting.card:
+        raise Http404("The card is not ready")
+    return private_file_response(
+        FieldFile(greeting, greeting.card.field, greetings.card_thumbnail(greeting)),
+        as_attachment=False,
+        filename=f"political-birthday-{greeting.year}-thumb.jpg",
         content_type="image/jpeg",
     )
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.urls import reverse
@@ -42,12 +43,8 @@ class GreetingError(DomainError):
 
 
 def greeting_notice() -> Notice:
-    return Notice(
-        kind="greeting",
-        title=_("Happy political birthday!"),
-        body=_("Your branch thanks you for your years in the Party. Your greeting card is on your home page."),
-        url=reverse("home"),
-    )
+    # Worded by ``notices.greeting``.
+    return Notice(kind="greeting", params={}, url=reverse("home"))
 
 
 def greeting_key(year: int) -> str:
@@ -155,8 +152,6 @@ def render_missing_cards(greeting_ids: Iterable[int]) -> int:
     A greeting that got its card meanwhile (a redelivered task, two workers)
     is skipped; the conditional UPDATE keeps the first card if two renders race.
     """
-    from django.core.files.base import ContentFile
-
     from . import cards
 
     stored = 0
@@ -175,6 +170,7 @@ def render_missing_cards(greeting_ids: Iterable[int]) -> int:
         saved = storage.save(name, ContentFile(data))
         if Greeting.objects.filter(pk=greeting.pk, card="").update(card=saved):
             stored += 1
+            save_thumbnail(storage, saved, cards.thumbnail(data))
         elif saved != name:
             # Lost a race to a render that stored the card under ``name``.
             storage.delete(saved)
@@ -188,6 +184,48 @@ def card_name(greeting: Greeting) -> str:
     would give): a retry after New Year must still find the first file.
     """
     return f"cards/{greeting.year}/greeting-{greeting.pk}.jpg"
+
+
+def thumbnail_name(card: str) -> str:
+    """Where a card's thumbnail lives: beside the card, named after it, so the card's row is all it needs."""
+    stem = card.removesuffix(".jpg")
+    return f"{stem}-thumb.jpg"
+
+
+def save_thumbnail(storage, card: str, data: bytes) -> str:
+    """Store the thumbnail of the card stored as ``card``; a thumbnail already there is replaced."""
+    name = thumbnail_name(card)
+    if storage.exists(name):
+        storage.delete(name)
+    saved = storage.save(name, ContentFile(data))
+    if saved != name:
+        # Another render wrote the same thumbnail between the two calls; keep that one.
+        storage.delete(saved)
+    return name
+
+
+def card_thumbnail(greeting: Greeting) -> str:
+    """The storage name of the greeting's thumbnail, made from the card when it is missing.
+
+    Cards drawn before thumbnails existed, or a worker that died between the
+    card and its thumbnail, get one the first time it is asked for. A card
+    that cannot be read gives the card's own name: the member still sees it.
+    """
+    from . import cards
+
+    storage = greeting.card.storage
+    name = thumbnail_name(greeting.card.name)
+    if storage.exists(name):
+        return name
+    try:
+        with storage.open(greeting.card.name, "rb") as handle:
+            data = cards.thumbnail(handle.read())
+    except FileNotFoundError:
+        return greeting.card.name
+    except OSError as error:
+        logger.warning("greeting %s: no thumbnail from its card (%s)", greeting.pk, error)
+        return greeting.card.name
+    return save_thumbnail(storage, greeting.card.name, data)
 
 
 # --- The secretary's side -----------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -168,6 +169,13 @@ def test_monthly_rates_per_branch_and_group_and_repeated_absentees(branch_a):
     chart = stats.line_chart(months, series)
     assert len(chart["lines"]) == 2
     assert len(chart["lines"][0]["points"]) == 3
+    # Three months, two segments joining them; across in percent of the width.
+    first, second, third = chart["lines"][0]["points"]
+    assert chart["lines"][0]["segments"] == [
+        {"x1": first["x"], "y1": first["y"], "x2": second["x"], "y2": second["y"]},
+        {"x1": second["x"], "y1": second["y"], "x2": third["x"], "y2": third["y"]},
+    ]
+    assert chart["left"] <= first["x"] < third["x"] <= chart["right"] <= 100
 
 
 def test_approved_leave_does_not_lower_the_rate(branch_a):
@@ -187,7 +195,9 @@ def test_stats_page_draws_the_chart(client, secretary, branch_a, django_assert_m
     client.force_login(secretary)
     with django_assert_max_num_queries(10):
         body = client.get(reverse("activities:stats", args=[branch_a.pk])).content.decode()
-    assert "<polyline" in body
+    chart = body[body.index('<svg class="chart"') : body.index("</svg>")]
+    assert "viewBox" not in chart and "font-size" not in chart  # text stays at the stylesheet's px size
+    assert re.search(r'<circle cx="[\d.]+%" cy="[\d.]+" r="3"', chart)
     assert "2026-10: 75%" in body
 
 

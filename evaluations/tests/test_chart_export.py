@@ -115,8 +115,11 @@ def test_chart_draws_stacked_bars_with_a_colour_and_legend_entry_per_section(com
     assert 'role="img"' in svg
     assert f'aria-labelledby="chart-title-{branch_round.pk}"' in svg
     assert f'<title id="chart-title-{branch_round.pk}">' in svg
-    assert 'viewBox="0 0 320 ' in svg
-    bars = re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="15" fill="(#\w+)"', svg)
+    # No viewBox: the chart takes the card's width (positions across in percent) and its text
+    # keeps the stylesheet's pixel size instead of scaling with the drawing.
+    assert "viewBox" not in svg and 'width="100%"' in svg
+    assert "font-size" not in svg
+    bars = re.findall(r'<rect x="([\d.]+)%" y="[\d.]+" width="([\d.]+)%" height="15" fill="(#\w+)"', svg)
     # the first branch: common 55 then state-enterprise 30; the second: common 30 then village 12.5
     assert [colour for _x, _w, colour in bars] == ["#b71c1c", "#1565c0", "#b71c1c", "#2e7d32"]
     (x1, w1, _), (x2, w2, _), (x3, w3, _), (_x4, w4, _) = [(float(x), float(w), c) for x, w, c in bars]

@@ -31,21 +31,25 @@ def group_distribution(members: QuerySet[Member]) -> list[tuple[str, int]]:
     return [(name if name is not None else gettext("No group"), n) for name, _path, n in rows]
 
 
-def bar_chart(rows: list[tuple[str, int]], width: int = 360, bar: int = 18, gap: int = 6) -> dict:
-    """Coordinates for a server-rendered horizontal SVG bar chart."""
-    label_w, value_w = 120, 48
-    plot_w = width - label_w - value_w
+def bar_chart(rows: list[tuple[str, int]], bar: int = 18, gap: int = 6) -> dict:
+    """Coordinates for a server-rendered horizontal SVG bar chart.
+
+    Across in percent of the chart's width, down in pixels: the SVG has no
+    viewBox, so it fills the card and its labels keep the stylesheet's pixel
+    size on a phone and a desktop alike. Labels end at ``label_w`` percent;
+    the counts sit right of their bars, within the last ``value_w`` percent.
+    """
+    label_w, value_w = 36.0, 12.0
+    plot_w = 100 - label_w - value_w
     top = max((n for _label, n in rows), default=0) or 1
     bars = []
     for i, (label, n) in enumerate(rows):
         y = i * (bar + gap)
-        w = round(plot_w * n / top, 1)
-        bars.append({"label": label, "n": n, "y": y, "mid": y + bar / 2, "w": max(w, 1), "value_x": label_w + w + 6})
+        w = round(plot_w * n / top, 2)
+        bars.append({"label": label, "n": n, "y": y, "mid": y + bar / 2, "w": max(w, 0.3), "value_x": label_w + w})
     return {
-        "width": width,
         "height": max(len(rows) * (bar + gap) - gap, bar),
         "bar": bar,
         "label_w": label_w,
-        "label_x": label_w - 6,
         "bars": bars,
     }

@@ -1,5 +1,6 @@
 import datetime as dt
 import io
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -170,8 +171,8 @@ def test_the_card_task_is_idempotent(sweep, branch_a):
 
 
 def card_files(greeting) -> list[Path]:
-    """Every file under MEDIA_ROOT drawn for ``greeting``, whatever suffix storage gave it."""
-    return sorted(Path(settings.MEDIA_ROOT).rglob(f"greeting-{greeting.pk}*"))
+    """Every card under MEDIA_ROOT drawn for ``greeting``, whatever suffix storage gave it (thumbnails apart)."""
+    return sorted(p for p in Path(settings.MEDIA_ROOT).rglob(f"greeting-{greeting.pk}*") if "-thumb" not in p.name)
 
 
 def test_a_card_render_retried_after_a_crash_leaves_one_file_per_greeting(
@@ -200,6 +201,7 @@ def test_a_card_render_retried_after_a_crash_leaves_one_file_per_greeting(
     [path] = card_files(greeting)
     assert greeting.card.path == str(path)
     assert Image.open(path).size == (cards.WIDTH, cards.HEIGHT)
+    assert [p.name for p in Path(settings.MEDIA_ROOT).rglob("*-thumb*")] == [f"greeting-{greeting.pk}-thumb.jpg"]
 
 
 def test_a_lost_card_task_is_queued_again_by_the_next_sweep(sweep, branch_a, monkeypatch):
@@ -382,6 +384,66 @@ def test_home_says_the_card_is_being_prepared_until_it_is_made(client, member, g
         body = client.get(reverse("home"), headers={"accept-language": "en"}).content.decode()
     assert "Your card is being prepared." in body
     assert reverse("greetings:card", args=[greeting.pk]) not in body
+
+
+def test_home_shows_a_thumbnail_under_30_kb_that_links_to_the_full_card(client, member, greeting):
+    client.force_login(member.user)
+    with at(DAY, hour=12):
+        body = client.get(reverse("home")).content.decode()
+    card_url = reverse("greetings:card", args=[greeting.pk])
+    thumb_url = reverse("greetings:card_thumb", args=[greeting.pk])
+    link = re.search(r'<a href="([^"]+)"><img src="([^"]+)"', body)
+    assert link is not None and link.groups() == (card_url, thumb_url)
+
+    thumb = b"".join(client.get(thumb_url).streaming_content)
+    full = b"".join(client.get(card_url).streaming_content)
+    assert len(thumb) < 30_000 < len(full)
+    assert Image.open(io.BytesIO(thumb)).format == "JPEG"
+    assert Image.open(io.BytesIO(thumb)).size[0] <= cards.THUMB_WIDTH
+    assert Image.open(io.BytesIO(full)).size == (cards.WIDTH, cards.HEIGHT)
+
+
+def test_the_thumbnail_is_drawn_with_the_card_beside_it(greeting):
+    thumb = Path(greeting.card.path).with_name(Path(greeting.card.name).stem + "-thumb.jpg")
+    assert thumb.is_file()
+    assert thumb.stat().st_size < 30_000
+
+
+def test_a_detailed_card_still_gets_a_thumbnail_under_30_kb(branch_a):
+    member = MemberFactory(organization=branch_a, joined_party_on=dt.date(1990, 7, 1))
+    card = cards.render_card(make_greeting(member, "远在他乡也不忘支部的每一次活动，祝工作顺利、平安健康！" * 3))
+    assert len(cards.thumbnail(card)) < cards.THUMB_MAX_BYTES
+
+
+def test_a_card_drawn_before_thumbnails_gets_one_when_first_asked(client, member, greeting):
+    thumb = Path(greeting.card.path).with_name(Path(greeting.card.name).stem + "-thumb.jpg")
+    thumb.unlink()
+    client.force_login(member.user)
+    response = client.get(reverse("greetings:card_thumb", args=[greeting.pk]))
+    assert response.status_code == 200
+    assert len(b"".join(response.streaming_content)) < 30_000
+    assert thumb.is_file()
+
+
+def test_the_thumbnail_is_refused_to_others_like_the_card(client, branch_a, branch_b, secretary, outsider, greeting):
+    url = reverse("greetings:card_thumb", args=[greeting.pk])
+    assert client.get(url).status_code == 302  # to the login page
+    neighbour = UserFactory()
+    MemberFactory(organization=branch_a, user=neighbour, phone=neighbour.phone)
+    other_secretary = UserFactory()
+    RoleFactory(user=other_secretary, organization=branch_b, kind=Role.Kind.SECRETARY)
+    for user in (outsider.user, neighbour, other_secretary):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+    client.force_login(secretary)
+    assert client.get(url).status_code == 200
+    assert client.post(url).status_code == 405
+
+
+def test_no_thumbnail_before_the_card_is_made(client, member, greeting):
+    Greeting.objects.filter(pk=greeting.pk).update(card="")
+    client.force_login(member.user)
+    assert client.get(reverse("greetings:card_thumb", args=[greeting.pk])).status_code == 404
 
 
 # --- The secretary's list of upcoming birthdays ----------------------------------------------

@@ -1,12 +1,14 @@
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext as _
 
 from branches import sweeps
 
 
 class Command(BaseCommand):
+    # English, untranslated, like the sweeps' log lines (docs/architecture.md,
+    # "Languages of logs and commands"): what an operator pastes and greps
+    # reads the same whatever LANGUAGE_CODE is.
     help = "Run a periodic sweep now, for today or a chosen day (to replay a missed day)."
 
     def add_arguments(self, parser):
@@ -23,21 +25,18 @@ class Command(BaseCommand):
                 self.stdout.write(sweep_name)
             return
         if name not in sweeps.REGISTRY:
-            raise CommandError(
-                _("Unknown sweep “%(name)s”. Known sweeps: %(known)s.")
-                % {"name": name, "known": ", ".join(sorted(sweeps.REGISTRY))}
-            )
+            raise CommandError(f"Unknown sweep “{name}”. Known sweeps: {', '.join(sorted(sweeps.REGISTRY))}.")
         day = None
         if today:
             try:
                 day = dt.date.fromisoformat(today)
             except ValueError:
-                raise CommandError(_("--today must be a date like 2026-07-06.")) from None
+                raise CommandError("--today must be a date like 2026-07-06.") from None
         if enqueue:
             self.enqueue(name, day)
             return
         result = sweeps.run_sweep(name, day)
-        counts = ", ".join(f"{key}={value}" for key, value in sorted(result.items())) or _("nothing to do")
+        counts = ", ".join(f"{key}={value}" for key, value in sorted(result.items())) or "nothing to do"
         self.stdout.write(f"{name}: {counts}")
 
     def enqueue(self, name: str, day: dt.date | None) -> None:
@@ -52,7 +51,7 @@ class Command(BaseCommand):
             # An operator at a shell needs the cause, not kombu's traceback;
             # CommandError makes manage.py print one line and exit with 1.
             raise CommandError(
-                _("%(name)s: not queued, the broker at %(broker)s is unreachable (%(error)s).")
-                % {"name": name, "broker": maybe_sanitize_url(run_sweep.app.conf.broker_url), "error": exc}
+                f"{name}: not queued, the broker at {maybe_sanitize_url(run_sweep.app.conf.broker_url)} "
+                f"is unreachable ({exc})."
             ) from None
-        self.stdout.write(_("%(name)s: queued") % {"name": name})
+        self.stdout.write(f"{name}: queued")
