@@ -38,6 +38,13 @@ def get_managed_activity(user, pk: int) -> Activity:
     return activity
 
 
+def managed_leaves(user) -> QuerySet[Leave]:
+    """Every leave request for an activity of a branch where the user decides leave: the queue's scope."""
+    condition = scope_of(user).covers(Capability.DECIDE_LEAVE, "activity__organization__path")
+    leaves = Leave.objects.all()
+    return leaves if condition is None else leaves.filter(condition)
+
+
 def get_managed_leave(user, pk: int) -> Leave:
     """A leave request for an activity of a branch where the user decides leave, or 404."""
     leave = Leave.objects.select_related("activity__organization", "member").filter(pk=pk).first()

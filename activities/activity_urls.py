@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import leave_views, print_views, views
 
 app_name = "activities"
 urlpatterns = [
@@ -8,7 +8,9 @@ urlpatterns = [
     path("<int:pk>/", views.activity_detail, name="detail"),
     path("<int:pk>/edit/", views.activity_edit, name="edit"),
     path("<int:pk>/attendance.xlsx", views.attendance_export, name="export"),
+    path("<int:pk>/sign-in-sheet/", print_views.signin_sheet, name="signin_sheet"),
     path("stats/<int:pk>/", views.organization_stats, name="stats"),
+    path("leave/", leave_views.leave_queue, name="leaves"),
     path("leave/<int:pk>/decide/", views.leave_decide, name="leave_decide"),
     path("<int:pk>/manual/", views.manual_checkin, name="manual_checkin"),
     # the member's side

@@ -10,8 +10,12 @@ class ActivitiesConfig(AppConfig):
         # Registers the home page's "due this month" section with members.home.
         # Registers the roster's last check-in, report and study with members.facts.
         # Re-derives open check-in windows when a branch changes its rule.
+        # Registers the wordings of the activity day's notices with notifications.wordings.
+        # Registers leave, reports, this month's activity and task links with members.workspace.
         from . import (
             facts,  # noqa: F401
             home,  # noqa: F401
+            notices,  # noqa: F401
             signals,  # noqa: F401
+            workspace,  # noqa: F401
         )

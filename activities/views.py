@@ -6,7 +6,7 @@ from pathlib import PurePosixPath
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from branches.access import Capability, capability_required, get_managed_organization
 from branches.errors import show_error
 from branches.files import private_file_response
-from branches.params import parse_id
+from branches.params import parse_id, parse_next
 from members.access import get_own_member
 from members.models import Member
 from notifications.services import read_receipts
@@ -65,26 +65,37 @@ def activity_detail(request, pk: int):
     else:
         checkins = {c.member_id: c for c in CheckIn.objects.filter(activity=activity)}
         leaves = {leave.member_id: leave for leave in Leave.objects.filter(activity=activity)}
-        present, made_up, on_leave, missing = [], [], [], []
+        present, made_up, on_leave, waiting, missing = [], [], [], [], []
         for member in members.order_by("name"):
             checkin = checkins.get(member.pk)
+            leave = leaves.get(member.pk)
             if checkin:
                 member.checkin = checkin
                 (made_up if checkin.kind == CheckIn.Kind.MAKE_UP else present).append(member)
-            elif member.pk in leaves:
-                member.leave = leaves[member.pk]
-                member.can_enter = can_enter
+                continue
+            member.leave = leave
+            member.can_enter = can_enter
+            # Only an approved leave excuses, as the close counts it; a pending one waits for the decision
+            # and a declined one is still expected.
+            if leave and leave.status == Leave.Status.APPROVED:
                 on_leave.append(member)
+            elif leave and leave.status == Leave.Status.PENDING:
+                waiting.append(member)
             else:
-                member.can_enter = can_enter
                 missing.append(member)
         sections = [
             (_("Checked in"), present),
             (_("Make-up study"), made_up),
-            (_("Asked for leave"), on_leave),
+            (_("On leave"), on_leave),
+            (_("Leave awaiting a decision"), waiting),
             (_("Not yet"), missing),
         ]
-    leave_requests = Leave.objects.filter(activity=activity).select_related("member").order_by("status", "created_at")
+    # Pending first: those are the ones with buttons.
+    leave_requests = (
+        Leave.objects.filter(activity=activity)
+        .select_related("member")
+        .order_by(Case(When(status=Leave.Status.PENDING, then=0), default=1), "created_at", "pk")
+    )
     return render(
         request,
         "activities/detail.html",
@@ -108,12 +119,19 @@ def leave_decide(request, pk: int):
         messages.error(request, _("Choose to approve or to decline."))
     else:
         try:
-            services.decide_leave(leave, approve=decision == "approve", decided_by=request.user)
+            services.decide_leave(
+                leave,
+                approve=decision == "approve",
+                decided_by=request.user,
+                note=request.POST.get("note") or "",
+            )
         except services.LeaveError as error:
             show_error(request, error)
         else:
             messages.success(request, _("Leave approved.") if decision == "approve" else _("Leave declined."))
-    return redirect("activities:detail", pk=leave.activity_id)
+    # The leave queue decides in place and stays where it was.
+    back = parse_next(request, request.POST.get("next"))
+    return redirect(back) if back else redirect("activities:detail", pk=leave.activity_id)
 
 
 @login_required

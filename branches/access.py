@@ -157,10 +157,11 @@ class Scope:
     def branch_and_group_ids(self, capability: Capability) -> tuple[list[int], list[int]]:
         """Branches in the scope, and groups in it whose branch is not (a group leader's groups).
 
-        Read once per capability: roster queries use the id lists so that
-        ``member_roster_idx`` answers them without a join on paths.
+        Read once per set of subtrees (capabilities granted on the same ones share it):
+        roster queries use the id lists so that ``member_roster_idx`` answers
+        them without a join on paths.
         """
-        key = ("ids", capability)
+        key = ("ids", self.is_superuser, tuple(self.paths(capability)))
         if key not in self._cache:
             rows = list(
                 self.organizations(capability)

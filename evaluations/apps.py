@@ -7,5 +7,7 @@ class EvaluationsConfig(AppConfig):
     verbose_name = _("Evaluations")
 
     def ready(self) -> None:
-        # Registers the "self-assessment open / results published" notice with members.home.
-        from . import home  # noqa: F401
+        # Registers the "self-assessment open / results published" notice with members.home,
+        # and the wordings of the evaluation's notices with notifications.wordings.
+        # Registers the evaluation's task links with members.workspace.
+        from . import home, notices, workspace  # noqa: F401

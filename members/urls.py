@@ -6,4 +6,5 @@ urlpatterns = [
     path("roster/import/", include("members.imports.urls")),
     path("roster/", include("members.roster.urls")),
     path("me/", include("members.profile_urls")),
+    path("workspace/", include("members.workspace.urls")),
 ]

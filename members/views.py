@@ -3,12 +3,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from branches.access import Capability, scope_of
+from branches.access import scope_of
 
 from .access import own_member
 from .home import home_sections, next_activity_on
 from .models import Member, SignupRequest, anniversary
-from .services import active_member_counts
+from .workspace.registry import panels as workspace_panels
+from .workspace.registry import todo_counts
 
 
 @require_safe
@@ -42,17 +43,10 @@ def home(request):
         context["signup_request"] = (
             SignupRequest.objects.select_related("organization").filter(user=request.user).first()
         )
-    # Each links to the organization's activity statistics.
-    managed = list(
-        scope_of(request.user)
-        .organizations(Capability.MANAGE_ACTIVITIES)
-        .filter(kind__in=["branch", "group"])
-        .order_by("path")[:50]
-    )
+    # A manager's to-do card: the workspace's counts, each linking to its queue.
+    managed = scope_of(request.user).manages_anything
     if managed:
-        counts = active_member_counts(managed)
-        for organization in managed:
-            organization.active_members = counts.get(organization.pk, 0)
+        context.update(todos=todo_counts(request.user, today), panels=workspace_panels(request.user, today))
     context["managed"] = managed
     return render(request, "members/home.html", context)
 

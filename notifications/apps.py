@@ -8,6 +8,8 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the "deliver" sweep (the sweeps module autodiscovery finds
-        # holds the others), the "birthdays" sweep, and the home page's
-        # greeting card with members.home.
-        from . import birthday_sweeps, delivery, home  # noqa: F401
+        # holds the others), the "birthdays" sweep, the home page's greeting
+        # card with members.home, and the wordings of this app's notices.
+        # The "digest" sweep, and the task links of members.workspace.
+        # The welcome notice of an approved signup, on members.signals.signup_approved.
+        from . import birthday_sweeps, delivery, digest, home, notices, signups, workspace  # noqa: F401

@@ -187,7 +187,9 @@ BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
 # Members per fan-out batch (activities.services.CHUNK_SIZE); the drills make it
 # small so that a worker can be killed half-way through a dispatch.
 FANOUT_CHUNK = env.int("NETBRANCH_FANOUT_CHUNK", default=2000)
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# "localhost" means nothing to the filesystem transport, but without a host
+# kombu warns on every connection that it assumed one.
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
 if not REDIS_URL:
     # The embedded broker: worker and beat exchange messages through one folder.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -261,6 +263,14 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["evaluation_deadlines"],
         "options": {"expires": 3600},
     },
+    # The managers' digest of new work: once a morning, after the visit reminders; a missed day is
+    # covered by the next digest, which counts from the previous one.
+    "digest": {
+        "task": "branches.tasks.run_sweep",
+        "schedule": crontab(minute=0, hour="8"),
+        "args": ["digest"],
+        "options": {"expires": 3600},
+    },
     # SMS, email and WeCom deliveries whose due time has come (quiet hours, retries).
     "deliver": {
         "task": "branches.tasks.run_sweep",
@@ -314,7 +324,12 @@ ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
 ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_SESSION_REMEMBER = True
-ACCOUNT_FORMS = {"signup": "members.forms.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "members.forms.SignupForm",
+    # The SMS code fields: labelled 验证码, numeric keypad, filled in from the SMS.
+    "confirm_login_code": "members.forms.ConfirmLoginCodeForm",
+    "verify_phone": "members.forms.VerifyPhoneForm",
+}
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     # Failed password logins: the key is the phone number and the client IP
@@ -336,6 +351,10 @@ ACCOUNT_RATE_LIMITS = {
 }
 # SMS goes through a pluggable backend, like Django's EMAIL_BACKEND.
 SMS_BACKEND = env("SMS_BACKEND", default="members.sms.ConsoleBackend")
+# The signature registered with the SMS provider, put once in front of every
+# text (members.sms.send_sms): carriers drop mainland texts without it. Empty
+# when the gateway adds the signature itself (e.g. in SMS_GATEWAY_TEMPLATE).
+SMS_SIGNATURE = env("SMS_SIGNATURE", default="【网络党支部】")
 # members.sms.HttpGatewayBackend: POSTs SMS_GATEWAY_TEMPLATE, a JSON document whose
 # strings may hold {phone} and {text}, with the token as a bearer credential.
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
@@ -362,5 +381,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's loggers (runserver's request lines too) go through the root's
+        # handler alone, in its format: Django's default console handler printed
+        # every 404 and 403 a second time.
+        "django": {"handlers": [], "level": "INFO"},
+    },
 }

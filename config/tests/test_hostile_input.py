@@ -56,6 +56,8 @@ PEOPLE = ("secretary_a", "committee_secretary", "member_a")
 _ROSTER_FILTERS = tuple(RosterFilterForm.base_fields)
 INDIRECT_QUERY = {
     "roster:list": _ROSTER_FILTERS,
+    # The printable roster reads the list's parameters (members.roster.print_views).
+    "roster:print": (*_ROSTER_FILTERS, "s", "full"),
     # The export takes the roster list's filters (members.imports.export.filter_roster).
     "roster_import:export": (*_ROSTER_FILTERS, "activated", "full"),
 }

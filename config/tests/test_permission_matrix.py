@@ -151,14 +151,18 @@ RULES: dict[str, Rule] = {
     "offline": public(),
     "set_language": public(),
     "members:me": login(),
+    # Any role opens the workspace; every role kind manages a roster, so this is the same people.
+    "workspace:home": workspace(C.MANAGE_ROSTER),
     # --- activities: the workspace ---
     "activities:list": workspace(C.MANAGE_ACTIVITIES),
     "activities:detail": managed(C.MANAGE_ACTIVITIES, "activity"),
     "activities:edit": managed(C.MANAGE_ACTIVITIES, "activity"),
     "activities:export": managed(C.MANAGE_ACTIVITIES, "activity"),
+    "activities:signin_sheet": managed(C.MANAGE_ACTIVITIES, "activity"),
     "activities:manual_checkin": managed(C.MANAGE_ACTIVITIES, "activity"),
     "activities:stats": managed(C.MANAGE_ACTIVITIES, "branch_a"),
     "activities:leave_decide": managed(C.DECIDE_LEAVE, "leave"),
+    "activities:leaves": workspace(C.DECIDE_LEAVE),
     # --- activities: the member's side ---
     "activities:mine": member(),
     "activities:member_detail": own("activity"),
@@ -186,8 +190,11 @@ RULES: dict[str, Rule] = {
     # --- the roster ---
     "roster:list": workspace(C.MANAGE_ROSTER),
     "roster:add": workspace(C.MANAGE_ROSTER),
+    # Printed with full numbers (?full=1) only under the full export's rule, like roster_import:export.
+    "roster:print": workspace(C.MANAGE_ROSTER),
     "roster:distribution": workspace(C.MANAGE_ROSTER),
     "roster:silent": workspace(C.MANAGE_ROSTER),
+    "roster:visits": workspace(C.SEE_HARDSHIP),
     "roster:activation_sms": workspace(C.MANAGE_ROSTER),
     "roster:detail": managed(C.MANAGE_ROSTER, "member"),
     "roster:reveal": managed(C.MANAGE_ROSTER, "member"),
@@ -216,6 +223,7 @@ RULES: dict[str, Rule] = {
     "greetings:upcoming": workspace(C.MANAGE_ROSTER),
     "greetings:line": managed(C.MANAGE_ROSTER, "greeting_member"),
     "greetings:card": own_or_managed(C.MANAGE_ROSTER, "greeting"),
+    "greetings:card_thumb": own_or_managed(C.MANAGE_ROSTER, "greeting"),
     # --- evaluations: the member's side ---
     # My results, and for a secretary their branch's own result: any login.
     "evaluations:mine": login(),

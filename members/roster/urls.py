@@ -2,14 +2,16 @@
 
 from django.urls import path
 
-from . import role_views, signup_views, views
+from . import print_views, role_views, signup_views, views, visit_views
 
 app_name = "roster"
 urlpatterns = [
     path("", views.roster_list, name="list"),
     path("add/", views.member_add, name="add"),
+    path("print/", print_views.roster_print, name="print"),
     path("distribution/", views.distribution, name="distribution"),
     path("silent/", views.silent, name="silent"),
+    path("visits/", visit_views.visits_due, name="visits"),
     path("roles/", role_views.roles, name="roles"),
     path("roles/<int:pk>/remove/", role_views.role_remove, name="role_remove"),
     path("activation-sms/", views.activation_sms, name="activation_sms"),

@@ -35,7 +35,7 @@ from . import distribution as charts
 from . import services
 from .audit import audit_log
 from .forms import ContactForm, MemberForm, MoveForm, RosterFilterForm, TransferForm, VisitForm
-from .search import attach_activity_facts, attach_last_contacts, search_roster, silent_members
+from .search import NAME_ORDER, attach_activity_facts, attach_last_contacts, search_roster, silent_members
 
 PER_PAGE = 50
 # Searches by name or phone digits stay out of URLs (and so out of access logs): the
@@ -68,7 +68,18 @@ def roster_list(request):
     scope = scope_of(request.user)
     for member in page.object_list:
         member.show_hardship = member.in_hardship and scope.can(Capability.SEE_HARDSHIP, member.organization)
-    return render(request, "members/roster/list.html", {"form": form, "page": page})
+    # The export takes the list's filters; a search stays in the session, so the file is of the filters only.
+    export_params = request.GET.copy()
+    for name in ("page", SEARCH_PARAM):
+        export_params.pop(name, None)
+    context = {
+        "form": form,
+        "page": page,
+        "export_query": export_params.urlencode(),
+        # The unmasked export and the import are for those who import (``Capability.IMPORT_ROSTER``).
+        "may_import": scope.anywhere(Capability.IMPORT_ROSTER),
+    }
+    return render(request, "members/roster/list.html", context)
 
 
 def _search_redirect(request) -> HttpResponse:
@@ -103,7 +114,7 @@ def _list_params(request):
 @require_safe
 def silent(request):
     members = silent_members(managed_members(request.user)).select_related("organization", "group")
-    page = Paginator(members.order_by("name", "pk"), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(members.order_by(*NAME_ORDER), PER_PAGE).get_page(request.GET.get("page"))
     attach_activity_facts(page.object_list)
     return render(request, "members/roster/silent.html", {"page": page})
 

@@ -63,8 +63,10 @@ def test_a_secretary_sees_counts_of_their_subtree_only(client, secretary, branch
     MemberFactory.create_batch(2, organization=branch_b)
     client.force_login(secretary)
     response = client.get(reverse("home"))
-    managed = {organization.name: organization.active_members for organization in response.context["managed"]}
-    assert managed == {branch_a.name: 3, "第二党小组": 3}
+    # The to-do card: none of the five members has a login; only branch A's three are the secretary's.
+    counts = {item.key: item.count for item in response.context["todos"]}
+    assert counts["not_activated"] == 3
+    assert f'href="{reverse("workspace:home")}"' in response.content.decode()
 
 
 @time_machine.travel(dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
@@ -77,10 +79,11 @@ def test_home_query_count_does_not_grow_with_the_roster(
     secretary_member = MemberFactory(organization=branch_a, user=secretary, phone=secretary.phone)
     assert secretary_member.user == secretary
     client.force_login(secretary)
-    # session, user, member, role paths, organizations, two grouped counts,
-    # "due this month" (activity, unread material, last report), the
-    # evaluation notice, navigation
-    with django_assert_max_num_queries(12):
+    # session, user, member, role paths, "due this month" (activity, unread
+    # material, last report), the evaluation notice, the to-do card (the
+    # scope's branches, the silent thresholds, every count in one query,
+    # this month's activity), navigation
+    with django_assert_max_num_queries(13):
         assert client.get(reverse("home")).status_code == 200
 
 

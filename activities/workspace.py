@@ -1,0 +1,92 @@
+"""The activities' part of the workspace: leave to decide, reports to answer, this month's activity, task links."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import F, Func, IntegerField, OuterRef, Subquery
+from django.utils.translation import gettext_lazy as _
+
+from branches.access import Capability, scope_of
+from members.models import Member
+from members.workspace.registry import TaskLink, Todo, register_panel, register_task_links, register_todo
+
+from .access import managed_activities, managed_leaves, managed_reports
+from .models import CheckIn, Leave, Report
+
+C = Capability
+# A committee's secretary sees this many of the month's activities; the list of activity days has them all.
+MAX_ACTIVITIES = 10
+
+
+def _count(queryset) -> Subquery:
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+    return Subquery(counted.values("n"), output_field=IntegerField())
+
+
+def _leaves_arrived(since: dt.datetime, today: dt.date):
+    return Leave.objects.filter(status=Leave.Status.PENDING, created_at__gte=since).values_list(
+        "activity__organization__path", "member__group__path", "created_at"
+    )
+
+
+def _reports_arrived(since: dt.datetime, today: dt.date):
+    return Report.objects.filter(replied_at__isnull=True, submitted_at__gte=since).values_list(
+        "member__organization__path", "member__group__path", "submitted_at"
+    )
+
+
+register_todo(
+    Todo(
+        key="leaves",
+        label=_("Leave requests to decide"),
+        capability=C.DECIDE_LEAVE,
+        url_name="activities:leaves",
+        order=20,
+        pending=lambda user, today: managed_leaves(user).filter(status=Leave.Status.PENDING),
+        arrived=_leaves_arrived,
+    )
+)
+register_todo(
+    Todo(
+        key="reports",
+        label=_("Reports to answer"),
+        capability=C.ANSWER_REPORTS,
+        url_name="reports:queue",
+        order=30,
+        pending=lambda user, today: managed_reports(user).filter(replied_at__isnull=True),
+        arrived=_reports_arrived,
+    )
+)
+
+
+@register_panel
+def this_month(user, today: dt.date) -> dict | None:
+    """This month's activities in the scope with their check-in progress: one query whatever their number."""
+    if not scope_of(user).anywhere(C.MANAGE_ACTIVITIES):
+        return None
+    activities = list(
+        managed_activities(user)
+        .filter(year=today.year, month=today.month)
+        .select_related("organization")
+        .annotate(
+            checked_in=_count(CheckIn.objects.filter(activity=OuterRef("pk"))),
+            expected=_count(Member.objects.active().filter(organization_id=OuterRef("organization_id"))),
+        )
+        .order_by("organization__path")[:MAX_ACTIVITIES]
+    )
+    return {"template": "activities/workspace/_this_month.html", "activities": activities, "today": today}
+
+
+register_task_links(
+    TaskLink("life", _("Activity days"), C.MANAGE_ACTIVITIES, "activities:list"),
+    TaskLink("life", _("Leave requests"), C.DECIDE_LEAVE, "activities:leaves"),
+    TaskLink("reports", _("Reports to answer"), C.ANSWER_REPORTS, "reports:queue"),
+    TaskLink(
+        "evaluation",
+        _("Statistics"),
+        C.MANAGE_ACTIVITIES,
+        "activities:stats",
+        kinds=frozenset({"committee", "general_branch", "branch", "group"}),
+    ),
+)
