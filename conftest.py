@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 import pytest
 
 
@@ -113,6 +115,53 @@ def phone(browser, live_server, settings):
     context.close()
     if page.errors:
         pytest.fail(f"the browser reported errors: {page.errors}")
+
+
+PHONE_SIZE = (360, 740)
+DESKTOP_SIZE = (1280, 800)
+
+
+@contextmanager
+def open_page(browser, live_server, width: int, height: int):
+    """A fresh page of the given size in its own context; console errors and CSP violations fail the test."""
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale="zh-CN", device_scale_factor=2, accept_downloads=True
+    )
+    page = context.new_page()
+    page.errors = []
+    page.on("console", lambda msg: page.errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.base = live_server.url
+    try:
+        yield page
+    finally:
+        context.close()
+    if page.errors:
+        pytest.fail(f"the browser reported errors: {page.errors}")
+
+
+@pytest.fixture
+def desktop(browser, live_server, settings):
+    """A fresh 1280 by 800 desktop page."""
+    with open_page(browser, live_server, *DESKTOP_SIZE) as page:
+        yield page
+
+
+@pytest.fixture(
+    params=[("zh-hans", PHONE_SIZE), ("zh-hans", DESKTOP_SIZE), ("en", PHONE_SIZE), ("en", DESKTOP_SIZE)],
+    ids=["zh-360", "zh-1280", "en-360", "en-1280"],
+)
+def any_screen(request, browser, live_server, settings):
+    """A page at each of the four screens a test must hold on: (zh-hans, en) x (phone, desktop).
+
+    ``page.language`` is the language the test should switch to on the page itself, the way a reader
+    does; the browser's own locale stays Chinese.
+    """
+    language, size = request.param
+    with open_page(browser, live_server, *size) as page:
+        page.language = language
+        page.width = size[0]
+        yield page
 
 
 def save_screenshot(page, name: str) -> None:
