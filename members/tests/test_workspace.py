@@ -131,7 +131,8 @@ def test_a_committee_counts_its_whole_subtree(client):
     html = response.content.decode()
     for organization in (committee, first, second):
         assert f'<strong id="org-{organization.pk}">{organization.name}</strong>' in html
-        assert f'href="{reverse("activities:stats", args=[organization.pk])}" aria-describedby="org-{organization.pk}"' in html
+        stats_url = reverse("activities:stats", args=[organization.pk])
+        assert f'href="{stats_url}" aria-describedby="org-{organization.pk}"' in html
 
 
 def test_a_secretary_of_a_sees_none_of_bs_work(client, secretary, branch_a, branch_b):
