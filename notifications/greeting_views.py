@@ -35,6 +35,17 @@ class PersonalLineForm(forms.Form):
     )
 
 
+def _greeting_with_card(request, pk: int):
+    """The greeting whose card the user may see: their own, or one on a roster they manage; else 404."""
+    try:
+        greeting = get_own_greeting(request.user, pk)
+    except Http404:
+        greeting = get_managed_greeting(request.user, pk)
+    if not greeting.card:
+        raise Http404("The card is not ready")
+    return greeting
+
+
 @login_required
 @require_safe
 def card(request, pk: int):
@@ -43,12 +54,7 @@ def card(request, pk: int):
     Its member sees it, and so does whoever manages the member's roster
     entry; to anyone else it does not exist.
     """
-    try:
-        greeting = get_own_greeting(request.user, pk)
-    except Http404:
-        greeting = get_managed_greeting(request.user, pk)
-    if not greeting.card:
-        raise Http404("The card is not ready")
+    greeting = _greeting_with_card(request, pk)
     return private_file_response(
         greeting.card,
         as_attachment=request.GET.get("download") == "1",
@@ -61,12 +67,7 @@ def card(request, pk: int):
 @require_safe
 def card_thumbnail(request, pk: int):
     """The card's thumbnail (under 30 KB) for the home page, to the same people as the card itself."""
-    try:
-        greeting = get_own_greeting(request.user, pk)
-    except Http404:
-        greeting = get_managed_greeting(request.user, pk)
-    if not greeting.card:
-        raise Http404("The card is not ready")
+    greeting = _greeting_with_card(request, pk)
     return private_file_response(
         FieldFile(greeting, greeting.card.field, greetings.card_thumbnail(greeting)),
         as_attachment=False,
