@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from branches.uploads import clean_photo
+from branches.uploads import check_photo
 from branches.widgets import DateInput
 
 from .models import Activity, StudyMaterial, Track
@@ -64,7 +64,7 @@ class CheckInForm(forms.Form):
 
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")
-        return clean_photo(photo) if photo else None
+        return check_photo(photo) if photo else None
 
 
 class LeaveForm(forms.Form):

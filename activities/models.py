@@ -194,6 +194,12 @@ class CheckIn(models.Model):
         MAKE_UP = "make_up", _("Make-up study")
         MANUAL = "manual", _("Entered by the secretary")
 
+    class PhotoState(models.TextChoices):
+        NONE = "", _("No photo")
+        PROCESSING = "processing", _("Photo being processed")
+        READY = "ready", _("Photo attached")
+        FAILED = "failed", _("Photo could not be processed")
+
     member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="checkins")
     activity = models.ForeignKey(
         Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="checkins"
@@ -202,6 +208,14 @@ class CheckIn(models.Model):
     checked_in_at = models.DateTimeField(_("checked in at"))
     city = models.CharField(_("city"), max_length=50, blank=True)
     photo = models.ImageField(_("photo"), upload_to="checkins/%Y/%m/", blank=True)
+    # The upload as it came, kept only until a worker has re-encoded it into
+    # ``photo``: it may still carry GPS and camera tags, so nothing serves it.
+    photo_upload = models.FileField(upload_to="checkins/incoming/%Y/%m/", blank=True, editable=False)
+    photo_state = models.CharField(
+        _("photo state"), max_length=10, choices=PhotoState.choices, default=PhotoState.NONE, blank=True
+    )
+    # When the photo was last handed to the queue; the sweep queues it again once this is stale.
+    photo_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
     note = models.TextField(_("note"), blank=True)
     nonce = models.CharField(max_length=64, blank=True, editable=False)
     entered_by = models.ForeignKey(
@@ -212,6 +226,10 @@ class CheckIn(models.Model):
         verbose_name = _("check-in")
         verbose_name_plural = _("check-ins")
         constraints = [models.UniqueConstraint(fields=["member", "activity"], name="checkin_once_per_activity")]
+        indexes = [
+            # the photo sweep: only the few rows still holding an upload, however many check-ins there are
+            models.Index(fields=["photo_state"], name="checkin_photo_upload_idx", condition=~models.Q(photo_upload=""))
+        ]
 
     def __str__(self) -> str:
         return f"{self.member} @ {self.activity}"

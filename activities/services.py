@@ -18,7 +18,7 @@ from functools import reduce
 from operator import or_
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import (
     BigIntegerField,
@@ -42,6 +42,7 @@ from branches.models import Organization, Role
 from members.models import Member
 from notifications.services import Notice, notify_members, notify_users
 
+from . import photos
 from .models import Activity, Attendance, CheckIn, Leave, MaterialDelivery, StudyMaterial
 
 logger = logging.getLogger(__name__)
@@ -465,13 +466,14 @@ def perform_checkin(
     kind: str = CheckIn.Kind.ON_TIME,
     note: str = "",
     entered_by=None,
-    photo: ContentFile | None = None,
+    photo: UploadedFile | None = None,
 ) -> tuple[CheckIn, bool]:
     """Record one check-in; a double tap, a retry or a second device returns the first one.
 
     Returns (check-in, created). The unique constraint on (member, activity)
-    decides races, not a prior read. ``photo`` must already be cleaned
-    (``branches.uploads.clean_photo``); it is stored only with a new check-in.
+    decides races, not a prior read. ``photo`` must already have passed
+    ``branches.uploads.check_photo``; it is kept only with a new check-in and
+    re-encoded by a worker (``activities.photos``), off the request.
     """
     now = now or timezone.now()
     if member.organization_id != activity.organization_id or member.state != Member.State.ACTIVE:
@@ -487,6 +489,8 @@ def perform_checkin(
         raise CheckInError(_("Attendance can be entered once the activity has begun."), code="not_open")
     if kind == CheckIn.Kind.MAKE_UP and not note.strip():
         raise CheckInError(_("Write a short note on what you studied."), code="note_required", field="note")
+    # The upload goes in with the row itself: a photo costs the check-in no query.
+    upload = photos.keep(photo) if photo is not None else ""
     try:
         with transaction.atomic():
             checkin = CheckIn.objects.create(
@@ -498,13 +502,21 @@ def perform_checkin(
                 city=city,
                 note=note,
                 entered_by=entered_by,
+                photo_upload=upload,
+                photo_state=CheckIn.PhotoState.PROCESSING if upload else CheckIn.PhotoState.NONE,
+                photo_queued_at=now if upload else None,
             )
     except IntegrityError:
+        # A double tap or a second phone: the first check-in stands, with its own photo if it had one.
+        if upload:
+            photos.discard(upload)
         return CheckIn.objects.get(member=member, activity=activity), False
-    if photo is not None:
-        # Written after the row exists, so a losing double tap leaves no stray file.
-        checkin.photo.save(photo.name or "photo.jpg", photo, save=False)
-        checkin.save(update_fields=["photo"])
+    except Exception:
+        if upload:
+            photos.discard(upload)
+        raise
+    if upload:
+        photos.queue(checkin)
     if activity.closed_at is not None:
         # Late make-up or manual entry after the close: the outcome follows.
         Attendance.objects.filter(member=member, activity=activity).update(outcome=outcome_for(kind, False))

@@ -4,7 +4,7 @@ import datetime as dt
 
 from branches.sweeps import register
 
-from . import services
+from . import photos, services
 
 
 @register("plan")
@@ -25,3 +25,8 @@ def remind(today: dt.date) -> dict:
 @register("close")
 def close(today: dt.date) -> dict:
     return services.close_due(today)
+
+
+@register("checkin_photos")
+def checkin_photos(today: dt.date) -> dict:
+    return photos.sweep()

@@ -15,7 +15,8 @@ from __future__ import annotations
 import io
 import warnings
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -168,11 +169,13 @@ class _Unreadable(Exception):
         self.code = code
 
 
-def _open_upright(uploaded_file, formats: tuple[str, ...], max_side: int) -> Image.Image:
-    """The decoded pixels, turned as the camera said; raises _Unreadable.
+@contextmanager
+def _opened(uploaded_file, formats: tuple[str, ...]) -> Iterator[Image.Image]:
+    """The image with only its header read and the pixel limit checked; raises _Unreadable.
 
-    Every image upload goes through here, so one pixel limit and one set of
-    decoders apply to check-in photos, attachments and evidence alike.
+    Errors raised while the caller decodes inside the block are translated
+    too, so every image upload goes through one pixel limit and one set of
+    decoders: check-in photos, attachments and evidence alike.
     """
     uploaded_file.seek(0)
     try:
@@ -184,11 +187,7 @@ def _open_upright(uploaded_file, formats: tuple[str, ...], max_side: int) -> Ima
                 # something else in the process changes MAX_IMAGE_PIXELS.
                 if width * height > MAX_PIXELS:
                     raise _Unreadable("too_many_pixels")
-                if image.format == "JPEG":
-                    # Decode at reduced scale when the JPEG is much larger than we keep.
-                    image.draft("RGB", (max_side, max_side))
-                image.load()
-                return ImageOps.exif_transpose(image)
+                yield image
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _Unreadable("too_many_pixels") from None
     except (UnidentifiedImageError, SyntaxError):
@@ -198,6 +197,30 @@ def _open_upright(uploaded_file, formats: tuple[str, ...], max_side: int) -> Ima
         raise _Unreadable("damaged") from None
     finally:
         uploaded_file.seek(0)
+
+
+def draft_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """The size the image will have once it fits in ``max_side`` by ``max_side``, rounded up.
+
+    A JPEG draft picks the largest scale (1/2, 1/4, 1/8) that stays at least
+    this size on both sides, so asking for the final size itself, not a
+    square, is what lets a 4:3 photo decode at a fraction of its pixels.
+    """
+    width, height = size
+    longest = max(width, height)
+    if longest <= max_side:
+        return size
+    # Integer ceiling: rounding down could ask for a pixel less than the thumbnail keeps.
+    return -(-width * max_side // longest), -(-height * max_side // longest)
+
+
+def _open_upright(uploaded_file, formats: tuple[str, ...], max_side: int) -> Image.Image:
+    """The decoded pixels, at the smallest JPEG scale still at least ``max_side``, turned as the camera said."""
+    with _opened(uploaded_file, formats) as image:
+        if image.format == "JPEG":
+            image.draft("RGB", draft_size(image.size, max_side))
+        image.load()
+        return ImageOps.exif_transpose(image)
 
 
 def _pixels_only(image: Image.Image, for_png: bool = False) -> Image.Image:
@@ -230,14 +253,30 @@ PHOTO_MESSAGES = {
 }
 
 
+def check_photo(uploaded_file: UploadedFile) -> UploadedFile:
+    """The upload itself once its size, format and pixel count pass; only the header is read.
+
+    Raises ValidationError with a message for the member when the file is too
+    big, not a JPEG, PNG or WebP image, or a decompression bomb. What only a
+    full decode finds (a truncated file) is left to ``clean_photo``.
+    """
+    if uploaded_file.size is not None and uploaded_file.size > PHOTO_MAX_BYTES:
+        raise ValidationError(_("The photo is larger than 8 MB."), code="too_big")
+    try:
+        with _opened(uploaded_file, PHOTO_FORMATS):
+            pass
+    except _Unreadable as error:
+        raise ValidationError(PHOTO_MESSAGES[error.code], code=error.code) from None
+    return uploaded_file
+
+
 def clean_photo(uploaded_file: UploadedFile) -> ContentFile:
     """Validate an uploaded photo and return it upright, at most 1600 px, as a metadata-free JPEG.
 
     Raises ValidationError with a message for the member when the file is too
     big, not an image, truncated, or a decompression bomb.
     """
-    if uploaded_file.size is not None and uploaded_file.size > PHOTO_MAX_BYTES:
-        raise ValidationError(_("The photo is larger than 8 MB."), code="too_big")
+    check_photo(uploaded_file)
     try:
         upright = _open_upright(uploaded_file, PHOTO_FORMATS, PHOTO_MAX_SIDE)
     except _Unreadable as error:
