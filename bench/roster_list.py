@@ -2,6 +2,11 @@
 
     .venv/bin/python bench/roster_list.py --members 100000
 
+Each case is printed beside a FLOOR timed in the same run, alternately with
+it: a logged-in GET that loads the session and the user, runs one indexed
+query for 50 members of the branch and renders them in a bare template. The
+ratio (case / floor) is what to compare between runs on a busy machine.
+
 Runs against a throwaway database: a SQLite file under var/ by default, or a
 separate database on the server named by DATABASE_URL (never the one the URL
 names itself). Tables are created with migrate and dropped at the end.
@@ -15,6 +20,7 @@ import random
 import statistics
 import sys
 import time
+import types
 
 from throwaway import create_database
 from throwaway import setup_django as setup_bench_django
@@ -44,6 +50,32 @@ def setup_django() -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The manifest storage needs collectstatic; the benchmark measures the database, not static files.
     settings.STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    settings.ROOT_URLCONF = floor_urls()
+
+
+FLOOR_URL = "/bench-floor/"
+
+
+def floor_urls() -> str:
+    """The site's URLs plus the floor, in a module of this process only."""
+    from django.contrib.auth.decorators import login_required
+    from django.http import HttpResponse
+    from django.template import engines
+    from django.urls import include, path
+
+    from members.models import Member
+
+    template = engines["django"].from_string("<ul>{% for name in names %}<li>{{ name }}</li>{% endfor %}</ul>")
+
+    @login_required
+    def floor(request):
+        names = Member.objects.filter(organization__code="bench", state="active").order_by("pk")
+        return HttpResponse(template.render({"names": names.values_list("name", flat=True)[:50]}, request))
+
+    module = types.ModuleType("roster_bench_urls")
+    module.urlpatterns = [path(FLOOR_URL.strip("/") + "/", floor), path("", include("config.urls"))]
+    sys.modules[module.__name__] = module
+    return module.__name__
 
 
 def fill(members: int, batch: int):
@@ -100,11 +132,12 @@ def analyze() -> None:
         cursor.execute("ANALYZE")
 
 
-def time_page(client, params: dict, runs: int) -> tuple[float, int, int]:
+def time_page(client, params: dict, runs: int) -> tuple[float, float, int, int]:
+    """Median times of the page and of the floor, requested one after the other; queries and rows shown."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    timings = []
+    timings, floors = [], []
     queries = 0
     shown = 0
     for _ in range(runs):
@@ -116,7 +149,12 @@ def time_page(client, params: dict, runs: int) -> tuple[float, int, int]:
             raise SystemExit(f"GET /roster/ answered {response.status_code}")
         queries = len(captured)
         shown = len(response.context["page"].object_list)
-    return statistics.median(timings), queries, shown
+        started = time.perf_counter()
+        response = client.get(FLOOR_URL)
+        floors.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {FLOOR_URL} answered {response.status_code}")
+    return statistics.median(timings), statistics.median(floors), queries, shown
 
 
 CASES = [
@@ -157,12 +195,19 @@ def main() -> int:
         client.force_login(secretary)
         print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
         print(f"inserted {args.members} members in {seconds:.1f} s")
-        print(f"GET /roster/ as the branch secretary, median of {args.runs} requests:")
-        print("  case                            time      queries  rows shown")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW jit")
+                print(f"jit: {cursor.fetchone()[0]}")
+        print(f"GET /roster/ as the branch secretary, median of {args.runs} requests, each beside the floor:")
+        print("  case                              time     floor   ratio  queries  rows shown")
         for label, params in CASES:
             params = {k: (group if v == "GROUP" else v) for k, v in params.items()}
-            median, queries, shown = time_page(client, params, args.runs)
-            print(f"  {label:30s} {median * 1000:7.1f} ms  {queries:5d}  {shown:5d}")
+            median, floor, queries, shown = time_page(client, params, args.runs)
+            print(
+                f"  {label:30s} {median * 1000:7.1f} ms {floor * 1000:6.1f} ms {median / floor:6.1f}"
+                f"  {queries:5d}  {shown:5d}"
+            )
         return 0
     finally:
         if args.keep:

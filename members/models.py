@@ -10,6 +10,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Max, OuterRef, Subquery
 from django.db.models.functions import ExtractDay, ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -202,6 +203,10 @@ class Member(models.Model):
     name_initials = models.CharField(
         _("initials of the name"), max_length=pinyin.INITIALS_MAX_LENGTH, blank=True, default="", editable=False
     )
+    # The newest Contact's ``at``, kept by Contact's writes (ContactQuerySet,
+    # Contact.save/delete): sorting the roster by it walks an index instead of
+    # looking up the last contact of every member of the branch.
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
     left_home_on = models.DateField(_("left home on"), null=True, blank=True)
     emergency_contact = models.CharField(_("emergency contact"), max_length=50, blank=True)
     emergency_phone = models.CharField(_("emergency contact phone"), max_length=20, blank=True)
@@ -227,6 +232,15 @@ class Member(models.Model):
             # operator class lets PostgreSQL use them for LIKE (other databases ignore it).
             models.Index(fields=["name_pinyin"], opclasses=["varchar_pattern_ops"], name="member_pinyin_idx"),
             models.Index(fields=["name_initials"], opclasses=["varchar_pattern_ops"], name="member_initials_idx"),
+            # roster sorted by joining date: WHERE organization_id = ? AND state = ? ORDER BY joined_party_on, …
+            models.Index(
+                fields=["organization", "state", "joined_party_on", "name_pinyin", "name", "id"],
+                name="member_joined_order_idx",
+            ),
+            # roster search by a surname, one character: WHERE name LIKE '张%'
+            models.Index(fields=["name"], opclasses=["varchar_pattern_ops"], name="member_name_prefix_idx"),
+            # The roster sorted by last contact (NULLs first) has member_contact_order_idx,
+            # created by migration 0006 in each database's syntax: see ORDER_COLUMNS there.
             # The substring search (name, phone, city, workplace) has trigram indexes on PostgreSQL,
             # created by migration 0005 only there: see TRIGRAM_INDEXES in that migration.
         ]
@@ -239,6 +253,14 @@ class Member(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "name" in update_fields:
             kwargs["update_fields"] = {*update_fields, *PINYIN_FIELDS}
+        if update_fields is None and not self._state.adding and not kwargs.get("force_insert"):
+            # A member read before a contact was logged must not put the old
+            # last contact back when saved: only Contact's writes set it.
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and not f.generated and f.name != "last_contact_at"
+            ]
         super().save(*args, **kwargs)
 
     @property
@@ -464,6 +486,47 @@ class MemberChange(models.Model):
         return f"{self.get_action_display()} · {self.member}"
 
 
+def refresh_last_contacts(member_ids) -> None:
+    """Set ``Member.last_contact_at`` of these members from their contacts, in one query."""
+    ids = {pk for pk in member_ids if pk is not None}
+    if not ids:
+        return
+    newest = Contact.objects.filter(member=OuterRef("pk")).order_by().values("member").annotate(at=Max("at"))
+    Member.objects.filter(pk__in=ids).update(last_contact_at=Subquery(newest.values("at")))
+
+
+class ContactQuerySet(models.QuerySet):
+    # Every write of contacts goes through these or Contact.save/delete, so
+    # Member.last_contact_at follows: recomputed from the rows, never
+    # incremented, so a write out of order or a deletion leaves it right.
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        refresh_last_contacts(c.member_id for c in created)
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        updated = super().bulk_update(objs, fields, *args, **kwargs)
+        if {"at", "member", "member_id"} & set(fields):
+            refresh_last_contacts(c.member_id for c in objs)
+        return updated
+
+    def update(self, **kwargs):
+        if not {"at", "member", "member_id"} & kwargs.keys():
+            return super().update(**kwargs)
+        rows = dict(self.values_list("pk", "member_id"))
+        updated = super().update(**kwargs)
+        moved_to = Contact.objects.filter(pk__in=rows).values_list("member_id", flat=True)
+        refresh_last_contacts({*rows.values(), *moved_to})
+        return updated
+
+    def delete(self):
+        member_ids = set(self.values_list("member_id", flat=True))
+        deleted = super().delete()
+        refresh_last_contacts(member_ids)
+        return deleted
+
+
 class Contact(models.Model):
     """联系制度: a secretary's contact with a member (call, visit, message)."""
 
@@ -485,6 +548,8 @@ class Contact(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.CALL)
     note = models.TextField(_("note"), blank=True)
 
+    objects = ContactQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
@@ -496,6 +561,24 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        refresh_last_contacts({self.member_id, getattr(self, "_loaded_member_id", None)})
+        self._loaded_member_id = self.member_id
+
+    def delete(self, *args, **kwargs):
+        member_id = self.member_id
+        deleted = super().delete(*args, **kwargs)
+        refresh_last_contacts({member_id})
+        return deleted
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        contact = super().from_db(db, field_names, values)
+        # An edit that moves the contact to another member refreshes both.
+        contact._loaded_member_id = contact.__dict__.get("member_id")
+        return contact
 
 
 class Visit(models.Model):

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
 from django.db import models
-from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,8 @@ from ..models import Contact, Member
 
 # Names in pinyin order (艾 < 白 < 张), not by code point; the name breaks ties between equal pinyin.
 NAME_ORDER = ("name_pinyin", "name", "pk")
+# Never contacted first, then the longest ago: the order of member_contact_order_idx (migration 0006).
+CONTACT_ORDER = (F("last_contact_at").asc(nulls_first=True), *NAME_ORDER)
 
 
 class Sort(models.TextChoices):
@@ -66,10 +69,21 @@ def phone_digits(text: str) -> str:
     return digits if len(digits) >= 3 else ""
 
 
+def is_surname(text: str) -> bool:
+    """One Chinese character: what a secretary types for a surname (张 for every 张…).
+
+    Searched as the start of the name, by member_name_prefix_idx: a trigram
+    index cannot answer one character, and a substring would also find every
+    伟 or 张家口 on the roster.
+    """
+    return len(text) == 1 and unicodedata.name(text, "").startswith("CJK UNIFIED IDEOGRAPH")
+
+
 def name_or_phone(text: str) -> Q:
     """The search box, by what was typed: pinyin (``zhangsan``, ``zhang san``, ``ZS`` find 张三 by the start
     of the name's pinyin or initials, and a Latin workplace such as IBM by part of it); a number (phone digits);
-    anything else, part of the name, city or workplace (or phone digits in it).
+    one Chinese character, a surname (the start of the name); anything else, part of the name, city or
+    workplace (or phone digits in it).
 
     Each kind asks only what can match it, so that on PostgreSQL the planner
     answers with a bitmap OR of the indexes (pattern B-trees for the pinyin,
@@ -87,6 +101,8 @@ def name_or_phone(text: str) -> Q:
         return condition
     if digits and NUMBER.fullmatch(text):
         return Q(phone__contains=digits)
+    if is_surname(text):
+        return Q(name__startswith=text)
     condition = Q(name__icontains=text) | Q(city__icontains=text) | Q(workplace__icontains=text)
     if digits:
         condition |= Q(phone__contains=digits)
@@ -119,32 +135,17 @@ def search_roster(members: QuerySet[Member], query: RosterQuery, now: dt.datetim
     if query.sort == Sort.JOINED:
         return members.order_by("joined_party_on", *NAME_ORDER)
     if query.sort == Sort.CONTACT:
-        last = Contact.objects.filter(member=OuterRef("pk")).order_by("-at").values("at")[:1]
-        return members.annotate(last_contact_at=Subquery(last)).order_by(
-            F("last_contact_at").asc(nulls_first=True), *NAME_ORDER
-        )
-    if pinyin.search_key(query.q):
+        return members.order_by(*CONTACT_ORDER)
+    if pinyin.search_key(query.q) or is_surname(query.q.strip()):
         # A pinyin prefix's matches sit together in pinyin order (every zhang…
         # near the end), so walking member_roster_idx until 50 match would read
         # most of the branch; ordering by an expression the index cannot give
         # makes the planner fetch the matches by index and sort them instead.
+        # A surname's matches sit together the same way (every 张 among the zhang…).
         # Substring matches (a city, a workplace) are spread out, so walking
         # the index finds 50 of them soon.
         return members.order_by(Lower("name_pinyin"), *NAME_ORDER)
     return members.order_by(*NAME_ORDER)
-
-
-def attach_last_contacts(members: list[Member]) -> None:
-    """Set ``last_contact_at`` on a page of members in one grouped query."""
-    missing = [m.pk for m in members if not hasattr(m, "last_contact_at")]
-    if not missing:
-        return
-    last = dict(
-        Contact.objects.filter(member_id__in=missing).values_list("member_id").annotate(at=Max("at")).order_by()
-    )
-    for member in members:
-        if not hasattr(member, "last_contact_at"):
-            member.last_contact_at = last.get(member.pk)
 
 
 def silent_members(members: QuerySet[Member], now: dt.datetime | None = None) -> QuerySet[Member]:
@@ -173,9 +174,8 @@ def silent_members(members: QuerySet[Member], now: dt.datetime | None = None) ->
 def attach_activity_facts(members: list[Member]) -> None:
     """Set ``facts`` (last contact, check-in, report, study) and ``last_seen_at`` on a page of members.
 
-    Two queries whatever the page size: the last contacts, then the other facts.
+    One query whatever the page size: the last contact is the member's own ``last_contact_at``.
     """
-    attach_last_contacts(members)
     known = facts.member_facts(m.pk for m in members)
     for member in members:
         member.facts = {"last_contact": member.last_contact_at, **known.get(member.pk, {})}

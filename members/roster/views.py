@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -30,14 +31,18 @@ from .. import facts
 from ..access import HARDSHIP_FIELDS, can_see_hardship, get_managed_member, managed_members
 from ..errors import RosterError
 from ..models import Member
+from ..provinces import Province
 from ..validators import mask_phone
 from . import distribution as charts
 from . import services
 from .audit import audit_log
 from .forms import ContactForm, MemberForm, MoveForm, RosterFilterForm, TransferForm, VisitForm
-from .search import NAME_ORDER, attach_activity_facts, attach_last_contacts, search_roster, silent_members
+from .search import NAME_ORDER, attach_activity_facts, search_roster, silent_members
 
 PER_PAGE = 50
+# A search counts its matches up to this many past the page asked for: the
+# exact number of 5,000 matches costs a scan of them all and tells no more.
+SEARCH_COUNT_CAP = 1000
 # Searches by name or phone digits stay out of URLs (and so out of access logs): the
 # search form posts, the text is kept in the session, and the URL carries a token.
 SEARCHES_KEY = "roster_searches"
@@ -60,14 +65,21 @@ def roster_list(request):
     if request.method == "POST":
         return _search_redirect(request)
     form = RosterFilterForm(_list_params(request) or None, user=request.user)
-    members = search_roster(managed_members(request.user), form.to_query())
-    page = Paginator(members.select_related("organization", "group", "user"), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    attach_last_contacts(page.object_list)
+    query = form.to_query()
+    members = search_roster(managed_members(request.user), query).select_related("organization", "group", "user")
+    if query.q.strip():
+        paginator = CappedPaginator(members, PER_PAGE, cap=SEARCH_COUNT_CAP, page=request.GET.get("page"))
+    else:
+        paginator = Paginator(members, PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
     scope = scope_of(request.user)
+    # Labels looked up once per page, not through get_FOO_display for each row.
+    statuses = {value: str(label) for value, label in Member.Status.choices}
+    provinces = {value: str(label) for value, label in Province.choices}
     for member in page.object_list:
         member.show_hardship = member.in_hardship and scope.can(Capability.SEE_HARDSHIP, member.organization)
+        member.status_label = statuses.get(member.status, member.status)
+        member.province_label = provinces.get(member.province, member.province)
     # The export takes the list's filters; a search stays in the session, so the file is of the filters only.
     export_params = request.GET.copy()
     for name in ("page", SEARCH_PARAM):
@@ -80,6 +92,36 @@ def roster_list(request):
         "may_import": scope.anywhere(Capability.IMPORT_ROSTER),
     }
     return render(request, "members/roster/list.html", context)
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``cap`` rows past the page asked for; ``capped`` says there are more.
+
+    The pager stays right: a page exists only if a row for it was counted, and
+    there is a next page whenever a row after this one exists.
+    """
+
+    def __init__(self, object_list, per_page, *, cap: int, page=None) -> None:
+        super().__init__(object_list, per_page)
+        try:
+            wanted = max(int(page), 1)
+        except (TypeError, ValueError):
+            wanted = 1
+        # At least one row past the page (so that "next" shows), and a page
+        # number beyond any real one must not make the count unbounded again.
+        self.limit = min(max((wanted - 1) * per_page + cap, wanted * per_page), 100 * cap) + 1
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list.order_by()[: self.limit].count()
+        self.capped = counted == self.limit
+        return counted
+
+    @property
+    def more_than(self) -> int:
+        """When ``capped``: the number there are more matches than."""
+        return self.limit - 1
 
 
 def _search_redirect(request) -> HttpResponse:
