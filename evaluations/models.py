@@ -177,6 +177,10 @@ class Evaluation(models.Model):
         PUBLICITY = "publicity", _("Publicity")
         FINAL = "final", _("Final")
 
+    class Job(models.TextChoices):
+        SCORE = "score", _("Calculating the automatic items")
+        PUBLISH = "publish", _("Calculating the automatic items, then publishing")
+
     scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="evaluations")
     organization = models.ForeignKey(
         Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="evaluations"
@@ -192,6 +196,21 @@ class Evaluation(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("opened by"), null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The slow part of opening, rescoring or publishing runs in a task. The
+    # row says what is still to do, so a lost message or a dead worker is
+    # only a delay: the sweep queues it again, and scoring twice is harmless.
+    job = models.CharField(_("background work"), max_length=10, choices=Job.choices, blank=True, editable=False)
+    job_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    job_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The claim of the run at work: progress and the end are written only under it.
+    job_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    job_beat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    job_done = models.PositiveIntegerField(default=0, editable=False)
+    job_total = models.PositiveIntegerField(default=0, editable=False)
+    # The code of why the last publishing job did not publish, shown on the round's page.
+    job_refusal = models.CharField(max_length=30, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("evaluation")

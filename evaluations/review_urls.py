@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.round_detail, name="round"),
     path("<int:pk>/advance/", views.advance, name="advance"),
     path("<int:pk>/rescore/", views.rescore, name="rescore"),
+    path("<int:pk>/status/", views.round_status, name="round_status"),
     path("<int:pk>/items/<int:item_pk>/rest/", views.score_rest, name="score_rest"),
     path("<int:pk>/objections/", views.objections, name="objections"),
     path("objections/<int:pk>/", views.resolve_objection, name="resolve_objection"),

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case, CharField, Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -87,13 +88,17 @@ def open_round(request):
             data["organization"],
             request.user,
             self_assessment_ends_on=data["self_assessment_ends_on"],
+            background=True,
         )
     except services.EvaluationError as error:
         add_to_form(form, error)
         return _rounds_page(request, form, status=400)
     messages.success(
         request,
-        _("The round is open: %(n)d results to assess. Members can write their self-assessment now.")
+        _(
+            "The round is open: %(n)d results to assess. Members can write their self-assessment now; "
+            "the automatic items are being calculated."
+        )
         % {"n": evaluation.assessments.count()},
     )
     return redirect("evaluations:round", pk=evaluation.pk)
@@ -225,7 +230,8 @@ def _round_page(request, evaluation: Evaluation, rest_form: RestForm | None = No
         "sort": sort,
         "headers": headers,
         "is_members": evaluation.subject == Subject.MEMBER,
-        "can_rescore": evaluation.stage in (Evaluation.Stage.SELF_ASSESSMENT, Evaluation.Stage.REVIEW),
+        "can_rescore": evaluation.stage in (Evaluation.Stage.SELF_ASSESSMENT, Evaluation.Stage.REVIEW)
+        and not evaluation.job,
         "rest_rows": _rest_forms(evaluation, rest_form) if evaluation.stage == Evaluation.Stage.REVIEW else [],
     }
     return render(request, "evaluations/review/round.html", context, status=status)
@@ -239,17 +245,32 @@ def round_detail(request, pk: int):
 
 
 @login_required
+@require_safe
+def round_status(request, pk: int):
+    """How far the round's background work has got, polled by its page while the work goes on."""
+    evaluation = access.get_managed_evaluation(request.user, pk)
+    return JsonResponse(
+        {
+            "status": evaluation.job,
+            "status_label": evaluation.get_job_display() if evaluation.job else _("Done"),
+            "processed": evaluation.job_done,
+            "total": evaluation.job_total,
+            "working": bool(evaluation.job),
+            "url": reverse("evaluations:round", args=[evaluation.pk]),
+        }
+    )
+
+
+@login_required
 @require_POST
 def rescore(request, pk: int):
     evaluation = access.get_managed_evaluation(request.user, pk)
     try:
-        written = services.rescore(evaluation, request.user)
+        services.rescore(evaluation, request.user, background=True)
     except services.EvaluationError as error:
         show_error(request, error)
     else:
-        messages.success(
-            request, _("Automatic items recalculated from the records: %(n)d scores updated.") % {"n": written}
-        )
+        messages.success(request, _("The automatic items are being recalculated from the records."))
     return redirect("evaluations:round", pk=evaluation.pk)
 
 
@@ -258,11 +279,18 @@ def rescore(request, pk: int):
 def advance(request, pk: int):
     evaluation = access.get_managed_evaluation(request.user, pk)
     try:
-        evaluation = services.advance(evaluation, request.user)
+        evaluation = services.advance(evaluation, request.user, background=True)
     except services.EvaluationError as error:
         show_error(request, error)
     else:
-        messages.success(request, _("The round moved on to: %(stage)s.") % {"stage": evaluation.get_stage_display()})
+        if evaluation.job == Evaluation.Job.PUBLISH:
+            messages.success(
+                request, _("The automatic items are being recalculated; the results are published once that is done.")
+            )
+        else:
+            messages.success(
+                request, _("The round moved on to: %(stage)s.") % {"stage": evaluation.get_stage_display()}
+            )
     return redirect("evaluations:round", pk=evaluation.pk)
 
 

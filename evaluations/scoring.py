@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -29,11 +30,16 @@ def subject_field(evaluation: Evaluation) -> str:
     return "member_id" if evaluation.scheme.subject == Subject.MEMBER else "branch_id"
 
 
-def score_automatic(evaluation: Evaluation, today: dt.date | None = None) -> int:
+def score_automatic(
+    evaluation: Evaluation,
+    today: dt.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """(Re)compute every automatic item of every assessment from the records; returns rows written.
 
     Only before publicity: a published or final result never moves because a
-    record changed afterwards.
+    record changed afterwards. ``progress(done, total)`` hears of every chunk
+    committed, counted in assessments.
     """
     if evaluation.stage not in (Evaluation.Stage.SELF_ASSESSMENT, Evaluation.Stage.REVIEW):
         return 0
@@ -46,7 +52,9 @@ def score_automatic(evaluation: Evaluation, today: dt.date | None = None) -> int
     key = subject_field(evaluation)
     subjects = list(Assessment.objects.filter(evaluation=evaluation).values_list(key, "pk").order_by("pk"))
     now = timezone.now()
-    written = 0
+    written = done = 0
+    if progress:
+        progress(0, len(subjects))
     for chunk in chunked(subjects, CHUNK):
         ids = [subject_id for subject_id, _pk in chunk]
         rows = []
@@ -64,6 +72,9 @@ def score_automatic(evaluation: Evaluation, today: dt.date | None = None) -> int
                 _upsert_scores(batch, now)
             recompute_totals(evaluation, [pk for _subject, pk in chunk])
         written += len(rows)
+        done += len(chunk)
+        if progress:
+            progress(done, len(subjects))
     Evaluation.objects.filter(pk=evaluation.pk).update(scored_at=now)
     evaluation.scored_at = now
     return written

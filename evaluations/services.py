@@ -23,10 +23,11 @@ from django.utils.translation import gettext as _
 from branches.bulk import insert_from_select
 from branches.errors import DomainError
 from branches.models import Organization, Role
+from branches.queue import enqueue, enqueue_on_commit
 from members.models import Member
 from notifications.services import Notice, notify_members, notify_users
 
-from . import library
+from . import library, tasks
 from .access import can_review, can_see_publicity, can_self_assess
 from .models import (
     ZERO,
@@ -154,9 +155,18 @@ def check_editable(scheme: Scheme) -> None:
 
 @transaction.atomic
 def open_evaluation(
-    scheme: Scheme, organization: Organization, user=None, *, self_assessment_ends_on: dt.date | None = None
+    scheme: Scheme,
+    organization: Organization,
+    user=None,
+    *,
+    self_assessment_ends_on: dt.date | None = None,
+    background: bool = False,
 ) -> Evaluation:
-    """Open a round: one assessment per active member (or branch) under ``organization``, automatic items scored."""
+    """Open a round: one assessment per active member (or branch) under ``organization``, automatic items scored.
+
+    With ``background`` the scoring is queued (``run_job``) for after the
+    commit, and the round shows its progress meanwhile.
+    """
     if not organization.is_within(scheme.organization):
         raise EvaluationError(_("This scheme belongs to another organization."), "foreign_scheme", field="scheme")
     if scheme.subject == Subject.MEMBER and organization.kind not in (
@@ -206,10 +216,135 @@ def open_evaluation(
         fields = ["evaluation", "branch", "branch_type", *fields]
     if not insert_from_select(Assessment, fields, subjects):
         raise EvaluationError(_("There is nobody to evaluate under this organization."), "nobody_to_evaluate")
-    # Totals too: every assessment is in a chunk that score_automatic writes.
-    score_automatic(evaluation)
+    if background:
+        _queue_job(evaluation, Evaluation.Job.SCORE, user)
+    else:
+        # Totals too: every assessment is in a chunk that score_automatic writes.
+        score_automatic(evaluation)
     _log(evaluation, user, ScoreChange.What.STAGE, new=evaluation.stage)
     return evaluation
+
+
+# --- Background work ------------------------------------------------------------------------
+
+# A queued job no worker has claimed after this long lost its message; a
+# claimed one whose progress stopped this long ago lost its worker. A chunk
+# of 5,000 subjects takes seconds, so a living worker beats far more often.
+JOB_QUEUED_STALE_AFTER = dt.timedelta(minutes=5)
+JOB_STALE_AFTER = dt.timedelta(minutes=5)
+
+
+def _check_no_job(evaluation: Evaluation) -> None:
+    """One job at a time: what a second click asks for is what the running one already does."""
+    if evaluation.job:
+        raise EvaluationError(
+            _("The automatic items of this round are being calculated; wait until the page shows they are done."),
+            "job_running",
+        )
+
+
+def _queue_job(evaluation: Evaluation, job: str, user, now: dt.datetime | None = None) -> None:
+    """Write the round's slow work in its row and queue it once committed; a second one is refused.
+
+    The conditional update is the lock: of two clicks, only one finds the
+    round free, whatever the timing.
+    """
+    now = now or timezone.now()
+    claimed = Evaluation.objects.filter(pk=evaluation.pk, job="").update(
+        job=job,
+        job_by=_actor(user),
+        job_queued_at=now,
+        job_started_at=None,
+        job_beat_at=None,
+        job_done=0,
+        job_total=0,
+        job_refusal="",
+    )
+    if not claimed:
+        # Another request queued one since this round was read.
+        raise EvaluationError(
+            _("The automatic items of this round are being calculated; wait until the page shows they are done."),
+            "job_running",
+        )
+    evaluation.job, evaluation.job_queued_at, evaluation.job_done, evaluation.job_refusal = job, now, 0, ""
+    enqueue_on_commit(tasks.run_round_job, evaluation.pk)
+
+
+def _stale(now: dt.datetime) -> Q:
+    return Q(job_started_at__isnull=True, job_queued_at__lt=now - JOB_QUEUED_STALE_AFTER) | Q(
+        job_started_at__isnull=False, job_beat_at__lt=now - JOB_STALE_AFTER
+    )
+
+
+def run_job(evaluation_id: int) -> bool:
+    """Do a round's queued work; False when there is none or a living run holds it.
+
+    Idempotent: scores are upserts and totals are recomputed from them, so a
+    run that takes over from a dead worker ends with the same scores. Each
+    chunk commits on its own, so the page sees the progress.
+    """
+    now = timezone.now()
+    claimed = (
+        Evaluation.objects.filter(pk=evaluation_id)
+        .exclude(job="")
+        .filter(Q(job_started_at__isnull=True) | Q(job_beat_at__lt=now - JOB_STALE_AFTER))
+        .update(job_started_at=now, job_beat_at=now, job_done=0)
+    )
+    if not claimed:
+        return False
+    evaluation = Evaluation.objects.select_related("scheme", "organization").get(pk=evaluation_id)
+    # Written only under this run's claim: a run the sweep gave up on cannot move the bar back.
+    mine = Evaluation.objects.filter(pk=evaluation_id, job_started_at=now)
+
+    def progress(done: int, total: int) -> None:
+        mine.update(job_done=done, job_total=total, job_beat_at=timezone.now())
+
+    score_automatic(evaluation, progress=progress)
+    with transaction.atomic():
+        evaluation = (
+            Evaluation.objects.select_for_update(of=("self",))
+            .select_related("scheme", "organization", "job_by")
+            .get(pk=evaluation_id)
+        )
+        if evaluation.job_started_at != now:
+            return False
+        refusal = ""
+        if evaluation.job == Evaluation.Job.PUBLISH and evaluation.stage == Evaluation.Stage.REVIEW:
+            try:
+                _publish(evaluation, timezone.now())
+            except EvaluationError as error:
+                refusal = error.code
+            else:
+                _log(
+                    evaluation,
+                    evaluation.job_by,
+                    ScoreChange.What.STAGE,
+                    old=Evaluation.Stage.REVIEW,
+                    new=evaluation.stage,
+                )
+                _announce(evaluation)
+        mine.update(job="", job_by=None, job_queued_at=None, job_started_at=None, job_beat_at=None, job_refusal=refusal)
+    return True
+
+
+def requeue_stale_jobs(now: dt.datetime | None = None) -> dict[str, int]:
+    """Queue again the jobs whose message was lost or whose worker died.
+
+    The queued time is renewed first, under the same condition, so a worker
+    that claims the job meanwhile wins and the next sweep does not send it twice.
+    """
+    now = now or timezone.now()
+    counts = {"requeued": 0, "waiting": 0}
+    for pk in Evaluation.objects.exclude(job="").filter(_stale(now)).values_list("pk", flat=True).order_by("pk"):
+        renewed = (
+            Evaluation.objects.filter(pk=pk)
+            .exclude(job="")
+            .filter(_stale(now))
+            .update(job_queued_at=now, job_started_at=None, job_beat_at=None)
+        )
+        if renewed:
+            counts["requeued" if enqueue(tasks.run_round_job, pk) else "waiting"] += 1
+    return counts
 
 
 # --- Scores ---------------------------------------------------------------------------------
@@ -443,14 +578,22 @@ def score_item_for_rest(evaluation: Evaluation, item: Item, user, raw_points, no
     return len(todo)
 
 
-def rescore(evaluation: Evaluation, user) -> int:
-    """Automatic items again from the records; a published result never moves."""
+def rescore(evaluation: Evaluation, user, *, background: bool = False) -> int:
+    """Automatic items again from the records; a published result never moves.
+
+    With ``background`` the work is queued and 0 returned: the page shows its progress.
+    """
     if not can_review(user, evaluation):
         raise EvaluationError(
             _("Only the organization's secretaries and the committee above score this round."), "not_a_reviewer"
         )
     if evaluation.stage not in (Evaluation.Stage.SELF_ASSESSMENT, Evaluation.Stage.REVIEW):
         raise EvaluationError(_("Automatic items are fixed once the results are published."), "automatic_fixed")
+    _check_no_job(evaluation)
+    if background:
+        with transaction.atomic():
+            _queue_job(evaluation, Evaluation.Job.SCORE, user)
+        return 0
     return score_automatic(evaluation)
 
 
@@ -458,32 +601,35 @@ def rescore(evaluation: Evaluation, user) -> int:
 
 
 @transaction.atomic
-def advance(evaluation: Evaluation, user, now: dt.datetime | None = None) -> Evaluation:
-    """Move the round to its next stage, if what the current stage asks for is done."""
+def advance(evaluation: Evaluation, user, now: dt.datetime | None = None, *, background: bool = False) -> Evaluation:
+    """Move the round to its next stage, if what the current stage asks for is done.
+
+    With ``background`` the automatic items are recalculated by a queued job:
+    review starts at once, while publishing waits for the job (``run_job``).
+    """
     now = now or timezone.now()
     evaluation = Evaluation.objects.select_for_update().select_related("scheme", "organization").get(pk=evaluation.pk)
     if not can_review(user, evaluation):
         raise EvaluationError(
             _("Only the organization's secretaries and the committee above run this round."), "not_a_reviewer"
         )
+    _check_no_job(evaluation)
     old = evaluation.stage
     if old == Evaluation.Stage.SELF_ASSESSMENT:
         evaluation.stage = Evaluation.Stage.REVIEW
         evaluation.save(update_fields=["stage"])
-        score_automatic(evaluation)
+        if background:
+            _queue_job(evaluation, Evaluation.Job.SCORE, user, now)
+        else:
+            score_automatic(evaluation)
     elif old == Evaluation.Stage.REVIEW:
+        if background:
+            # Refused at once if it would be refused after the job: automatic items never fill a manual one.
+            _check_all_scored(evaluation)
+            _queue_job(evaluation, Evaluation.Job.PUBLISH, user, now)
+            return evaluation
         score_automatic(evaluation)
-        unscored = evaluation.assessments.filter(unscored__gt=0).count()
-        if unscored:
-            raise EvaluationError(
-                _("%(count)d results still have items nobody has scored. Score them before publishing.")
-                % {"count": unscored},
-                "unscored_results",
-            )
-        evaluation.stage = Evaluation.Stage.PUBLICITY
-        evaluation.publicity_starts_at = now
-        evaluation.publicity_ends_at = now + dt.timedelta(days=evaluation.scheme.publicity_days)
-        evaluation.save(update_fields=["stage", "publicity_starts_at", "publicity_ends_at"])
+        _publish(evaluation, now)
     elif old == Evaluation.Stage.PUBLICITY:
         if now < evaluation.publicity_ends_at:
             raise EvaluationError(
@@ -501,6 +647,24 @@ def advance(evaluation: Evaluation, user, now: dt.datetime | None = None) -> Eva
     _log(evaluation, user, ScoreChange.What.STAGE, old=old, new=evaluation.stage)
     _announce(evaluation)
     return evaluation
+
+
+def _check_all_scored(evaluation: Evaluation) -> None:
+    unscored = evaluation.assessments.filter(unscored__gt=0).count()
+    if unscored:
+        raise EvaluationError(
+            _("%(count)d results still have items nobody has scored. Score them before publishing.")
+            % {"count": unscored},
+            "unscored_results",
+        )
+
+
+def _publish(evaluation: Evaluation, now: dt.datetime) -> None:
+    _check_all_scored(evaluation)
+    evaluation.stage = Evaluation.Stage.PUBLICITY
+    evaluation.publicity_starts_at = now
+    evaluation.publicity_ends_at = now + dt.timedelta(days=evaluation.scheme.publicity_days)
+    evaluation.save(update_fields=["stage", "publicity_starts_at", "publicity_ends_at"])
 
 
 def notice_for(evaluation: Evaluation) -> Notice | None:

@@ -1,4 +1,4 @@
-"""The evaluation's one periodic job: remind members who have not self-assessed before the deadline."""
+"""The evaluation's periodic jobs: remind members who have not self-assessed, and pick up lost scoring work."""
 
 from __future__ import annotations
 
@@ -11,8 +11,15 @@ from members.models import Member
 from notifications.services import Notice, notify_members
 
 from .models import Evaluation, Subject
+from .services import requeue_stale_jobs
 
 REMIND_DAYS_BEFORE = 3
+
+
+@register("evaluation_jobs")
+def evaluation_jobs(today: dt.date) -> dict[str, int]:
+    """Rounds whose scoring lost its message or its worker: queued again, to run from the start."""
+    return requeue_stale_jobs()
 
 
 @register("evaluation_deadlines")

@@ -179,7 +179,7 @@ def test_pages_refuse_the_wrong_method(client, round_, secretary):
 
 
 def test_opening_a_round_from_the_page_evaluates_every_active_member(
-    english, secretary, member, member_scheme, branch_a, branch_b
+    english, secretary, member, member_scheme, branch_a, branch_b, django_capture_on_commit_callbacks
 ):
     client = english
     MemberFactory(organization=branch_a, name="carol")
@@ -190,16 +190,17 @@ def test_opening_a_round_from_the_page_evaluates_every_active_member(
     assert page.status_code == 200
     assert "Open a round" in page.text
     assert member_scheme.pk in dict(page.context["form"].fields["scheme"].choices[1][1])
-    response = client.post(
-        reverse("evaluations:open_round"),
-        {"organization": branch_a.pk, "scheme": member_scheme.pk, "self_assessment_ends_on": "2026-02-10"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("evaluations:open_round"),
+            {"organization": branch_a.pk, "scheme": member_scheme.pk, "self_assessment_ends_on": "2026-02-10"},
+        )
     evaluation = Evaluation.objects.get()
     assert response.status_code == 302
     assert response.url == reverse("evaluations:round", args=[evaluation.pk])
     assert evaluation.self_assessment_ends_on == dt.date(2026, 2, 10)
     assert sorted(evaluation.assessments.values_list("member__name", flat=True)) == ["bob", "carol"]
-    # Automatic items are scored at once: 30 points before anything is due.
+    # Automatic items are scored by the job queued on opening: 30 points before anything is due.
     assert set(evaluation.assessments.values_list("automatic_points", flat=True)) == {D("30.0")}
     listing = client.get(reverse("evaluations:rounds"))
     assert "2 results · 0 self-assessed · 2 with unscored items · 0 open objections" in listing.text
@@ -241,14 +242,18 @@ def test_a_past_self_assessment_end_is_refused(english, secretary, member, membe
 # --- The round's dashboard ------------------------------------------------------------------
 
 
-def test_rescore_recalculates_automatic_items_only_before_publicity(english, round_, secretary, member):
+def test_rescore_recalculates_automatic_items_only_before_publicity(
+    english, round_, secretary, member, django_capture_on_commit_callbacks
+):
     client = english
     assessment = result(round_, member)
     attendance = item(round_.scheme, "参加统一活动日")
     ItemScore.objects.filter(assessment=assessment, item=attendance).update(points=D("0"))
     client.force_login(secretary)
-    response = client.post(reverse("evaluations:rescore", args=[round_.pk]), follow=True)
-    assert "Automatic items recalculated" in response.text
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("evaluations:rescore", args=[round_.pk]))
+    response = client.get(response.url)
+    assert "The automatic items are being recalculated from the records." in response.text
     assert ItemScore.objects.get(assessment=assessment, item=attendance).points == D("10.0")
     assessment.refresh_from_db()
     assert assessment.automatic_points == D("30.0")
@@ -262,7 +267,9 @@ def test_rescore_recalculates_automatic_items_only_before_publicity(english, rou
     assert ItemScore.objects.get(assessment=assessment, item=attendance).points == D("0")
 
 
-def test_the_whole_round_by_its_buttons(english, round_, secretary, member, branch_a):
+def test_the_whole_round_by_its_buttons(
+    english, round_, secretary, member, branch_a, django_capture_on_commit_callbacks
+):
     client = english
     # carol joins after the round opened: she is not in it.
     MemberFactory(organization=branch_a, name="carol")
@@ -272,7 +279,9 @@ def test_the_whole_round_by_its_buttons(english, round_, secretary, member, bran
     page = client.get(reverse("evaluations:round", args=[round_.pk]))
     assert "Close self-assessment and start review" in page.text
 
-    page = client.post(advance, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(advance)
+    page = client.get(response.url)
     round_.refresh_from_db()
     assert round_.stage == Evaluation.Stage.REVIEW
     assert "The round moved on to: Review." in page.text
@@ -296,7 +305,10 @@ def test_the_whole_round_by_its_buttons(english, round_, secretary, member, bran
     # basic 30 automatic + 45, bonus 0, deduction 10 - 0
     assert (assessment.total, assessment.unscored) == (D("85.0"), 0)
 
-    page = client.post(advance, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(advance)
+    page = client.get(response.url)
+    assert "the results are published once that is done" in page.text
     round_.refresh_from_db()
     assert round_.stage == Evaluation.Stage.PUBLICITY
     assert round_.publicity_ends_at == round_.publicity_starts_at + dt.timedelta(days=5)
