@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import EllipsisType
 
 from django.db import transaction
 from django.urls import reverse
@@ -23,13 +24,15 @@ class ReportError(DomainError):
     default_code = "report_refused"
 
 
-def next_report_due(member: Member, today: dt.date) -> dt.date:
+def next_report_due(member: Member, today: dt.date, *, last: dt.datetime | EllipsisType | None = ...) -> dt.date:
     """The day the member's next report is due: the last one's date plus the branch's interval.
 
     A member who never reported is due ``today``. ``member.organization``
-    should be loaded already (select_related) so this asks one query.
+    should be loaded already (select_related) so this asks one query, or
+    none when the caller read the last report's ``submitted_at`` as ``last``.
     """
-    last = member.reports.order_by("-submitted_at").values_list("submitted_at", flat=True).first()
+    if last is ...:
+        last = member.reports.order_by("-submitted_at").values_list("submitted_at", flat=True).first()
     if last is None:
         return today
     return add_months(timezone.localdate(last), member.organization.report_every_months)

@@ -6,7 +6,7 @@ from pathlib import PurePosixPath
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Q, When
+from django.db.models import BooleanField, Case, Count, OuterRef, Q, Subquery, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -208,25 +208,31 @@ def attendance_export(request, pk: int):
 # --- the member's side ----------------------------------------------------------------------
 
 
-def current_activity(member: Member, now: dt.datetime) -> Activity | None:
-    """The activity whose window is open, else the next one, else the latest one."""
-    activities = Activity.objects.select_related("organization").filter(organization_id=member.organization_id)
-    return (
-        activities.filter(opens_at__lte=now, closes_at__gt=now).order_by("opens_at").first()
-        or activities.filter(opens_at__gt=now).order_by("opens_at").first()
-        or activities.order_by("-date").first()
-    )
-
-
 def member_activity_context(member: Member, activity: Activity, now: dt.datetime) -> dict:
-    """What the member's activity page shows: the day, my state, and the one form that fits the moment."""
-    materials = list(activity.materials.order_by("handbook_chapter", "title"))
-    deliveries = {
-        d.material_id: d
-        for d in MaterialDelivery.objects.filter(member=member, material_id__in=[m.pk for m in materials])
-    }
+    """What the member's activity page shows: the day, my state, and the one form that fits the moment.
+
+    Three queries: the materials with my delivery of each, my check-in, my leave.
+    """
+    mine = MaterialDelivery.objects.filter(member=member, material=OuterRef("pk")).order_by()
+    materials = list(
+        activity.materials.order_by("handbook_chapter", "title").annotate(
+            delivery_pk=Subquery(mine.values("pk")[:1]),
+            delivery_read_at=Subquery(mine.values("read_at")[:1]),
+            delivery_studied_at=Subquery(mine.values("studied_at")[:1]),
+        )
+    )
     for material in materials:
-        material.delivery = deliveries.get(material.pk)
+        material.delivery = None
+        if material.delivery_pk is not None:
+            # What the page reads of the delivery, not a row to save.
+            material.delivery = MaterialDelivery(
+                pk=material.delivery_pk,
+                member=member,
+                material=material,
+                read_at=material.delivery_read_at,
+                studied_at=material.delivery_studied_at,
+            )
+            material.delivery._state.adding = False
     if now < activity.opens_at:
         phase = "before"
     elif now < activity.closes_at:
@@ -253,29 +259,45 @@ LEAVE_LABELS = {
 }
 
 
-def member_history(member: Member, now: dt.datetime, size: int = 12) -> list[tuple[Activity, str]]:
-    """The member's last activities with what became of each, in four queries whatever the size."""
+def member_activities(member: Member, now: dt.datetime, size: int = 12) -> tuple[Activity | None, list]:
+    """The member's current activity and their last ``size`` activities with what became of each, in one query.
+
+    The current one is the activity whose window is open, else the next one,
+    else the latest one. The rows are the branch's activities opened by now,
+    newest first, plus the next one ahead; what became of each (attendance,
+    check-in, leave) comes as correlated lookups on the member's unique keys.
+    """
+    branch = Activity.objects.filter(organization_id=member.organization_id)
+    next_opens_at = branch.filter(opens_at__gt=now).order_by("opens_at").values("opens_at")[:1]
     activities = list(
-        Activity.objects.filter(organization_id=member.organization_id, opens_at__lte=now).order_by("-date")[:size]
+        branch.select_related("organization")
+        .filter(Q(opens_at__lte=now) | Q(opens_at=Subquery(next_opens_at)))
+        .annotate(
+            ahead=Case(When(opens_at__gt=now, then=True), default=False, output_field=BooleanField()),
+            outcome=Subquery(Attendance.objects.filter(member=member, activity=OuterRef("pk")).values("outcome")[:1]),
+            checkin_kind=Subquery(CheckIn.objects.filter(member=member, activity=OuterRef("pk")).values("kind")[:1]),
+            leave_status=Subquery(Leave.objects.filter(member=member, activity=OuterRef("pk")).values("status")[:1]),
+        )
+        .order_by("-ahead", "-date")[: size + 1]
     )
-    ids = [activity.pk for activity in activities]
-    outcomes = dict(Attendance.objects.filter(member=member, activity_id__in=ids).values_list("activity_id", "outcome"))
-    kinds = dict(CheckIn.objects.filter(member=member, activity_id__in=ids).values_list("activity_id", "kind"))
-    leaves = dict(Leave.objects.filter(member=member, activity_id__in=ids).values_list("activity_id", "status"))
+    ahead = [activity for activity in activities if activity.ahead]
+    past = [activity for activity in activities if not activity.ahead][:size]
+    open_now = sorted((activity for activity in past if activity.is_open(now)), key=lambda a: a.opens_at)
+    current = (open_now or ahead or past or [None])[0]
     rows = []
-    for activity in activities:
-        if activity.pk in outcomes:
-            label = Attendance.Outcome(outcomes[activity.pk]).label
-        elif activity.pk in kinds:
-            label = CheckIn.Kind(kinds[activity.pk]).label
-        elif activity.pk in leaves:
-            label = LEAVE_LABELS[leaves[activity.pk]]
+    for activity in past:
+        if activity.outcome:
+            label = Attendance.Outcome(activity.outcome).label
+        elif activity.checkin_kind:
+            label = CheckIn.Kind(activity.checkin_kind).label
+        elif activity.leave_status:
+            label = LEAVE_LABELS[activity.leave_status]
         elif activity.is_open(now):
             label = _("Open now")
         else:
             label = "—"
         rows.append((activity, str(label)))
-    return rows
+    return current, rows
 
 
 @login_required
@@ -283,8 +305,8 @@ def member_history(member: Member, now: dt.datetime, size: int = 12) -> list[tup
 def my_activity(request):
     member = get_own_member(request.user)
     now = timezone.now()
-    activity = current_activity(member, now)
-    context = {"member": member, "history": member_history(member, now), "back": reverse("activities:mine")}
+    activity, history = member_activities(member, now)
+    context = {"member": member, "history": history, "back": reverse("activities:mine")}
     if activity is not None:
         context.update(member_activity_context(member, activity, now))
     return render(request, "activities/mine.html", context)

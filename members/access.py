@@ -17,10 +17,12 @@ history.
 
 from __future__ import annotations
 
-from django.db.models import Model, Q, QuerySet
+from collections.abc import Callable
+
+from django.db.models import Exists, Expression, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from branches.access import Capability, can, scope_of
+from branches.access import Capability, Scope, can, scope_of
 from branches.models import Role
 
 from . import facts
@@ -151,17 +153,69 @@ def get_managed_import(user, pk: int) -> RosterImport:
 # --- One's own entry ------------------------------------------------------------------------
 
 
-def own_member(user, *, include_former: bool = False) -> Member | None:
-    """The logged-in person's roster entry, or None; see the module's note on former members."""
+# What apps above ``members`` read with the person's own roster entry, in the
+# same query (notifications: the unread count of the navigation). name -> a
+# function that builds the expression over Member, called per load.
+_own_annotations: dict[str, Callable[[], Expression]] = {}
+
+
+def annotate_own_member(name: str, expression: Callable[[], Expression]) -> None:
+    """Have every load of the person's own entry carry ``name``; registering a name again replaces it."""
+    _own_annotations[name] = expression
+
+
+def own_member(
+    user, *, include_former: bool = False, annotations: dict[str, Expression] | None = None
+) -> Member | None:
+    """The logged-in person's roster entry, or None; see the module's note on former members.
+
+    A login has at most one entry (``Member.user`` is one-to-one), so one
+    query per request answers both questions, active and former, whoever
+    asks first: the views, the navigation, the home sections. It also tells
+    whether the login holds any role: when it holds none, the access scope
+    is known without its own query. ``annotations`` are read in the same
+    query (the home page's sections); asking for ones the loaded entry lacks
+    loads it again.
+    """
     if not getattr(user, "is_authenticated", False):
         return None
-    cache = user.__dict__.setdefault("_own_member", {})
-    if include_former not in cache:
-        members = Member.objects.select_related("organization", "group").filter(user_id=user.pk)
-        if not include_former:
-            members = members.filter(state=Member.State.ACTIVE)
-        cache[include_former] = members.first()
-    return cache[include_former]
+    loaded = user.__dict__.get("_own_member", _NOT_LOADED)
+    if loaded is _NOT_LOADED or (annotations and loaded is not None and not _has(loaded, annotations)):
+        loaded = _load_own_member(user, annotations or {})
+        user.__dict__["_own_member"] = loaded
+    if loaded is None or include_former or loaded.state == Member.State.ACTIVE:
+        return loaded
+    return None
+
+
+_NOT_LOADED = object()
+
+
+def forget_own_member(user) -> None:
+    """After a change within the request to what the loaded entry carries (a notice just read)."""
+    user.__dict__.pop("_own_member", None)
+
+
+def _has(member: Member, annotations: dict) -> bool:
+    return all(name in member.__dict__ for name in annotations)
+
+
+def _load_own_member(user, annotations: dict[str, Expression]) -> Member | None:
+    members = (
+        Member.objects.select_related("organization", "group")
+        .filter(user_id=user.pk)
+        .annotate(
+            holds_roles=Exists(Role.objects.filter(user_id=OuterRef("user_id"))),
+            **{name: expression() for name, expression in _own_annotations.items()},
+            **annotations,
+        )
+        # One row by a unique key: no sort, not even the model's default ordering.
+        .order_by()[:1]
+    )
+    member = next(iter(members), None)
+    if member is not None and not member.holds_roles and getattr(user, "_access_scope", None) is None:
+        user._access_scope = Scope(user_id=user.pk, is_superuser=user.is_superuser)
+    return member
 
 
 def get_own_member(user, *, include_former: bool = False) -> Member:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from django.db.models import Expression
 from django.http import HttpRequest
 
 from .models import Member
@@ -23,12 +24,35 @@ HomeSection = Callable[[HttpRequest, Member, dt.date], dict | None]
 
 _sections: list[HomeSection] = []
 
+# today -> {name: expression over Member}: what a section reads about the
+# member as annotations of the member's own row, so the page loads them with
+# the entry in one query instead of one query each. A section finds them as
+# attributes of ``member`` and asks the database itself when they are absent
+# (called with a member loaded elsewhere).
+HomeAnnotations = Callable[[dt.date], dict[str, Expression]]
+
+_annotations: list[HomeAnnotations] = []
+
 
 def register_home_section(func: HomeSection) -> HomeSection:
     """Add ``func`` to the home page; registering the same function twice adds it once."""
     if func not in _sections:
         _sections.append(func)
     return func
+
+
+def register_home_annotations(func: HomeAnnotations) -> HomeAnnotations:
+    """Have the home page load ``func(today)`` with the member's entry; registering twice adds it once."""
+    if func not in _annotations:
+        _annotations.append(func)
+    return func
+
+
+def home_annotations(today: dt.date) -> dict[str, Expression]:
+    annotations: dict[str, Expression] = {}
+    for func in _annotations:
+        annotations.update(func(today))
+    return annotations
 
 
 def next_activity_on(sections: list[dict], member: Member, today: dt.date) -> dt.date:

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_safe
 from branches.access import scope_of
 
 from .access import own_member
-from .home import home_sections, next_activity_on
+from .home import home_annotations, home_sections, next_activity_on
 from .models import Member, SignupRequest, anniversary
 from .workspace.registry import panels as workspace_panels
 from .workspace.registry import todo_counts
@@ -19,7 +19,7 @@ def home(request):
         return render(request, "members/landing.html")
     today = timezone.localdate()
     context: dict = {"today": today}
-    member = own_member(request.user, include_former=True)
+    member = own_member(request.user, include_former=True, annotations=home_annotations(today))
     if member is not None and member.state != Member.State.ACTIVE:
         # Transferred out: the branch's present (its activity days, what is due)
         # is no longer theirs; their own past stays readable.
@@ -44,6 +44,7 @@ def home(request):
             SignupRequest.objects.select_related("organization").filter(user=request.user).first()
         )
     # A manager's to-do card: the workspace's counts, each linking to its queue.
+    # Free for a member without roles: loading the entry told the scope so.
     managed = scope_of(request.user).manages_anything
     if managed:
         context.update(todos=todo_counts(request.user, today), panels=workspace_panels(request.user, today))

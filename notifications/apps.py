@@ -12,4 +12,5 @@ class NotificationsConfig(AppConfig):
         # card with members.home, and the wordings of this app's notices.
         # The "digest" sweep, and the task links of members.workspace.
         # The welcome notice of an approved signup, on members.signals.signup_approved.
-        from . import birthday_sweeps, delivery, digest, home, notices, signups, workspace  # noqa: F401
+        # The navigation's unread count, read with the member's own entry (members.access).
+        from . import birthday_sweeps, context_processors, delivery, digest, home, notices, signups, workspace  # noqa: F401

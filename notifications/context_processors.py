@@ -1,4 +1,4 @@
-"""What the site navigation needs on every page, in one query."""
+"""What the site navigation needs on every page: one query, or none when the page loaded the member's entry."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, Subquer
 from django.utils.functional import SimpleLazyObject
 
 from branches.models import Role
+from members.access import annotate_own_member
 from members.models import Member
 
 from .models import Notification
@@ -24,29 +25,53 @@ def navigation(request) -> dict:
     return {"nav": SimpleLazyObject(lambda: _navigation(user))}
 
 
-def _navigation(user) -> dict:
-    member_ids = Member.objects.filter(user_id=OuterRef(OuterRef("pk"))).values("pk")
-    unread = (
+def unread_of_own_member() -> Subquery:
+    """The unread count as an expression over the person's own Member row (``members.access.own_member``)."""
+    return _count(
         Notification.objects.filter(
-            Q(user_id=OuterRef("pk")) | Q(member_id__in=member_ids),
+            Q(user_id=OuterRef("user_id")) | Q(member_id=OuterRef("pk")),
             read_at__isnull=True,
         )
-        .order_by()
-        # COUNT(*) as a plain function, so the subquery has no GROUP BY.
-        .annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
-        .values("n")
     )
-    row = (
-        get_user_model()
-        .objects.filter(pk=user.pk)
-        .values(
-            unread=Subquery(unread, output_field=IntegerField()),
-            # The member tabs lead to pages of the branch's present: a former member has none.
-            is_member=Exists(Member.objects.filter(user_id=OuterRef("pk"), state=Member.State.ACTIVE)),
-            manages=Exists(Role.objects.filter(user_id=OuterRef("pk"))),
-        )
-        .first()
-    ) or {"unread": 0, "is_member": False, "manages": False}
-    row["manages"] = row["manages"] or user.is_superuser
+
+
+annotate_own_member("nav_unread", unread_of_own_member)
+
+
+def _count(notifications) -> Subquery:
+    # COUNT(*) as a plain function, so the subquery has no GROUP BY.
+    return Subquery(
+        notifications.order_by().annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField())).values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def _navigation(user) -> dict:
+    # A page that loaded the person's roster entry (every member page) read
+    # the count and whether the login holds roles in that same query; the
+    # navigation then asks nothing more.
+    member = user.__dict__.get("_own_member")
+    if member is not None and "nav_unread" in member.__dict__:
+        return {
+            "unread": member.nav_unread or 0,
+            "is_member": member.state == Member.State.ACTIVE,
+            "manages": member.holds_roles or user.is_superuser,
+        }
+    member_ids = Member.objects.filter(user_id=OuterRef(OuterRef("pk"))).values("pk")
+    unread = _count(
+        Notification.objects.filter(Q(user_id=OuterRef("pk")) | Q(member_id__in=member_ids), read_at__isnull=True)
+    )
+    known_scope = getattr(user, "_access_scope", None)
+    values = {
+        "unread": unread,
+        # The member tabs lead to pages of the branch's present: a former member has none.
+        "is_member": Exists(Member.objects.filter(user_id=OuterRef("pk"), state=Member.State.ACTIVE)),
+    }
+    if known_scope is None:
+        values["manages"] = Exists(Role.objects.filter(user_id=OuterRef("pk")))
+    row = get_user_model().objects.filter(pk=user.pk).values(**values).first() or {"unread": 0, "is_member": False}
+    row["manages"] = (
+        known_scope.manages_anything if known_scope is not None else row.get("manages") or user.is_superuser
+    )
     row["unread"] = row["unread"] or 0
     return row

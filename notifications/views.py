@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from members.access import own_member
+from members.access import forget_own_member, own_member
 
 from .access import get_managed_channel_organization, get_own_notification, managed_channel_organizations
 from .forms import BranchChannelsForm, MemberChannelsForm, MessageTemplateForm
@@ -33,6 +33,9 @@ def inbox(request):
 def open_notification(request, pk: int):
     notification = get_own_notification(request.user, pk)
     was_unread = mark_read(notification)
+    if was_unread:
+        # The entry loaded with the notice counted it unread; the badge asks again.
+        forget_own_member(request.user)
     # Links are written by our own code; still, only a local path becomes a button.
     link = notification.url
     if link and not url_has_allowed_host_and_scheme(link, allowed_hosts={request.get_host()}):

@@ -238,6 +238,7 @@ RULES: dict[str, Rule] = {
     "evaluations:round": managed(C.REVIEW_EVALUATIONS, "evaluation"),
     "evaluations:advance": managed(C.REVIEW_EVALUATIONS, "evaluation"),
     "evaluations:rescore": managed(C.REVIEW_EVALUATIONS, "evaluation"),
+    "evaluations:round_status": managed(C.REVIEW_EVALUATIONS, "evaluation"),
     "evaluations:objections": managed(C.REVIEW_EVALUATIONS, "evaluation"),
     "evaluations:export": managed(C.REVIEW_EVALUATIONS, "evaluation"),
     "evaluations:score_rest": managed(C.REVIEW_EVALUATIONS, "evaluation_item"),

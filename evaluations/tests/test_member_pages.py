@@ -16,6 +16,7 @@ from django.utils.html import escape
 
 from branches.models import Organization
 from evaluations import services
+from evaluations.home import evaluation_notice_facts
 from evaluations.models import Assessment, Evaluation, Item, ItemScore, Objection
 from evaluations.rules import RULES
 from members.models import Member
@@ -565,7 +566,8 @@ def test_publicity_costs_the_same_for_3_or_30_members(client, secretary, member,
             vetoed(evaluation, secretary, someone.member)
     evaluation = publish(evaluation, secretary)
     client.force_login(member.user)
-    assert count_queries(client, reverse("evaluations:publicity", args=[evaluation.pk])) == 7
+    # The navigation reads its counts with the member's own entry: no query of its own.
+    assert count_queries(client, reverse("evaluations:publicity", args=[evaluation.pk])) == 6
 
 
 def test_branch_round_publicity_lists_every_branch_with_its_rating(
@@ -672,6 +674,21 @@ def test_home_section_costs_one_query(home_section, round_, member, django_asser
     other = MemberFactory()
     with django_assert_num_queries(1):
         assert home_section(None, other, today) is None
+    # Loaded as the home page loads the member: the row says there is no news, and nothing is asked.
+    loaded = Member.objects.annotate(**evaluation_notice_facts(today)).get(pk=other.pk)
+    with django_assert_num_queries(0):
+        assert home_section(None, loaded, today) is None
+
+
+def test_home_with_an_evaluation_notice_stays_within_five_queries(
+    client, home_section, round_, member, django_assert_max_num_queries
+):
+    client.force_login(member.user)
+    # session, user, member (with what every section needs to know), the
+    # activities of "due this month", the evaluation notice
+    with django_assert_max_num_queries(5):
+        body = client.get(reverse("home")).content.decode()
+    assert reverse("evaluations:assessment", args=[result(round_, member).pk]) in body
 
 
 # --- On a phone -----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from members.access import own_member
 from members.tests.factories import MemberFactory, UserFactory
 from notifications.context_processors import navigation
 from notifications.models import Notification
@@ -119,6 +120,29 @@ def test_the_navigation_counts_unread_notices_in_one_query(rf, member, django_as
         assert nav["unread"] == 2
         assert nav["is_member"] is True
         assert nav["manages"] is False
+
+
+def test_the_navigation_asks_nothing_when_the_page_loaded_the_members_entry(rf, member, django_assert_num_queries):
+    notify_members([member.pk], notice(), key="a:{member}")
+    notify_users([member.user_id], notice(), key="b:{user}")
+    request = rf.get("/")
+    request.user = member.user
+    with django_assert_num_queries(1):
+        assert own_member(request.user) == member
+    nav = navigation(request)["nav"]
+    with django_assert_num_queries(0):
+        assert (nav["unread"], nav["is_member"], nav["manages"]) == (2, True, False)
+
+
+def test_a_notice_opened_is_no_longer_counted_on_its_own_page(client, member):
+    notify_members([member.pk], notice(), key="a:{member}")
+    notify_members([member.pk], notice(), key="b:{member}")
+    opened = Notification.objects.get(key=f"a:{member.pk}")
+    client.force_login(member.user)
+    response = client.get(reverse("notifications:open", args=[opened.pk]))
+    assert response.context["nav"]["unread"] == 1
+    response = client.get(reverse("notifications:open", args=[opened.pk]))
+    assert response.context["nav"]["unread"] == 1
 
 
 def test_the_navigation_knows_a_secretary_without_roster_entry(rf, secretary):
