@@ -39,7 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
-from throwaway import ROOT, create_database, database_url, setup_django
+from throwaway import ROOT, create_database, database_url, setup_django, wait_for_port
 
 
 def parse_args() -> argparse.Namespace:
@@ -159,13 +159,7 @@ def start_gunicorn(port: int, workers: int, scratch: str) -> subprocess.Popen:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
+    return wait_for_port(process, port, seconds=20)
 
 
 def check_in(port: int, activity_id: int, session_key: str, nonce: str, photo: bytes | None) -> tuple[int, float]:

@@ -8,7 +8,10 @@ machinery, which gives exactly that, and dropped at the end by the caller.
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -52,3 +55,15 @@ def database_url() -> str:
         auth += ":" + quote(db["PASSWORD"], safe="")
     port = f":{db['PORT']}" if db["PORT"] else ""
     return f"postgres://{auth}@{db['HOST'] or 'localhost'}{port}/{quote(db['NAME'], safe='')}"
+
+
+def wait_for_port(process: subprocess.Popen, port: int, seconds: float = 30) -> subprocess.Popen:
+    """``process`` once something listens on ``port`` (gunicorn has booted), else RuntimeError."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")

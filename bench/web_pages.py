@@ -34,7 +34,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from throwaway import ROOT, create_database, database_url, setup_django
+from throwaway import ROOT, create_database, database_url, setup_django, wait_for_port
 
 GOALS = {"member": 0.35, "secretary": 0.2}
 # The sessions written here must verify in gunicorn: the same key on both sides.
@@ -178,13 +178,7 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    for _ in range(150):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
+    return wait_for_port(process, port, seconds=30)
 
 
 def headers(session_key: str) -> dict[str, str]:
