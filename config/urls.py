@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("notifications.urls")),
     path("", include("evaluations.urls")),
+    path("dues/", include("dues.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded files (check-in photos, study material, report attachments) are

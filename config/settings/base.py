@@ -43,6 +43,7 @@ LOCAL_APPS = [
     "activities",
     "notifications",
     "evaluations",
+    "dues",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -275,6 +276,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "branches.tasks.run_sweep",
         "schedule": crontab(minute=0, hour="8"),
         "args": ["digest"],
+        "options": {"expires": 3600},
+    },
+    # The month's dues (and any month a stopped beat missed), then the arrears reminders: once a
+    # night; the rows are unique per member and month, so a second run writes nothing.
+    "dues": {
+        "task": "branches.tasks.run_sweep",
+        "schedule": crontab(minute=20, hour="1"),
+        "args": ["dues"],
         "options": {"expires": 3600},
     },
     # SMS, email and WeCom deliveries whose due time has come (quiet hours, retries).

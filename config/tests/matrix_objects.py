@@ -19,6 +19,8 @@ from activities.models import Leave, MaterialDelivery, Report, StudyMaterial
 from activities.tests.factories import ActivityFactory
 from branches.models import Organization, Role
 from branches.tests.factories import GroupFactory, OrganizationFactory, RoleFactory
+from dues import services as dues_services
+from dues.models import Category, Publication
 from evaluations.models import Assessment, Evaluation, Evidence, Item, ItemScore, Objection, Rating
 from evaluations.tests.conftest import build_member_scheme
 from members.models import Member, RosterImport, SignupRequest
@@ -161,6 +163,17 @@ def build_world() -> World:
     )
     objection = Objection.objects.create(assessment=assessment, raised_by=bob, text="matrix objection", raised_at=now)
 
+    # Dues: bob's ledger with a declared basis and a reported payment waiting for the secretary.
+    month = timezone.localdate().replace(day=1)
+    dues_services.set_basis(bob, category=Category.SALARY, income_fen=400000, applies_from=month)
+    declared = dues_services.declare_basis(bob, category=Category.SALARY, income_fen=450000, applies_from=month)
+    dues_payment = dues_services.report_payment(
+        bob, first_month=month, last_month=month, amount_fen=4000, paid_on=timezone.localdate()
+    )
+    dues_payment.receipt = ContentFile(JPEG, name="matrix-receipt.jpg")
+    dues_payment.save(update_fields=["receipt"])
+    publication = Publication.objects.create(organization=branch_a, year=month.year, half=1, published_at=now)
+
     world.personas["superuser"] = superuser
     world.targets = {
         "activity": Target({"pk": activity.pk}, IN_BRANCH),
@@ -193,5 +206,10 @@ def build_world() -> World:
         "scheme": Target({"pk": scheme.pk}, IN_BRANCH),
         "section": Target({"pk": section.pk}, IN_BRANCH),
         "item": Target({"pk": item.pk}, IN_BRANCH),
+        # Dues are kept by the branch: a group leader has no dues capability anyway.
+        "dues_member": Target({"pk": bob.pk}, IN_BRANCH),
+        "dues_basis": Target({"pk": declared.pk}, IN_BRANCH),
+        "dues_payment": Target({"pk": dues_payment.pk}, IN_BRANCH),
+        "dues_publication": Target({"pk": publication.pk}, IN_BRANCH),
     }
     return world

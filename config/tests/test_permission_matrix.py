@@ -256,6 +256,9 @@ RULES: dict[str, Rule] = {
     "evaluations:scheme_add_item": managed(C.REVIEW_EVALUATIONS, "section"),
     "evaluations:scheme_item": managed(C.REVIEW_EVALUATIONS, "item"),
     "evaluations:scheme_delete_item": managed(C.REVIEW_EVALUATIONS, "item"),
+    # Dues: the secretary's ledger.
+    # Dues: the member's own ledger.
+    # Dues: the committee's totals and the half-year publication.
 }
 
 # --- Who may do what where, written down apart from the code under test -------------------

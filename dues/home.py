@@ -1,0 +1,1 @@
+"""The dues section of the member's home page."""

@@ -1,0 +1,3 @@
+"""Dues URLs: see dues/urls.py."""
+
+urlpatterns: list = []

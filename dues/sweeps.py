@@ -1,0 +1,14 @@
+"""The dues sweeps: the month's dues, and one reminder a month to members in arrears."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from branches.sweeps import register
+
+from . import services
+
+
+@register("dues")
+def dues(today: dt.date) -> dict:
+    return services.write_due_months(today)

@@ -1,0 +1,1 @@
+"""The dues to-do items and task links of the workspace."""
