@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("evaluations.urls")),
     path("dues/", include("dues.urls")),
+    path("itinerant/", include("itinerant.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded files (check-in photos, study material, report attachments) are

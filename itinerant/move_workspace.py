@@ -1,0 +1,1 @@
+"""Workspace to-dos and task links of this flow."""

@@ -1,0 +1,3 @@
+"""Itinerant URLs: see itinerant/urls.py."""
+
+urlpatterns: list = []
