@@ -1,10 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from branches.uploads import check_photo
+from branches.uploads import PHOTO_MAX_SIDE, check_photo
 from branches.widgets import DateInput
 
 from .models import Activity, StudyMaterial, Track
+from .photos import SHRINK_QUALITY
 
 
 class ActivityForm(forms.ModelForm):
@@ -59,7 +60,14 @@ class CheckInForm(forms.Form):
         label=_("Photo (optional)"),
         required=False,
         help_text=_("JPEG, PNG or WebP, up to 8 MB. Location data is removed."),
-        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        widget=forms.FileInput(
+            attrs={
+                "accept": "image/jpeg,image/png,image/webp",
+                # static/js/photo-shrink.js sends no more pixels than the worker keeps.
+                "data-shrink": PHOTO_MAX_SIDE,
+                "data-quality": SHRINK_QUALITY,
+            }
+        ),
     )
 
     def clean_photo(self):

@@ -35,6 +35,12 @@ GIVE_UP_AFTER = dt.timedelta(days=1)
 
 State = CheckIn.PhotoState
 
+# The JPEG quality the check-in page re-encodes a photo with before sending it
+# (static/js/photo-shrink.js, at most ``PHOTO_MAX_SIDE`` a side): a 12-megapixel
+# photo of 3 MB goes out as a few hundred kilobytes, and the worker's own
+# re-encode at its quality is the one the photo is kept at.
+SHRINK_QUALITY = 0.8
+
 
 def keep(upload: UploadedFile) -> str:
     """Store the upload as it came, for the worker; returns its name. ``upload`` has passed ``check_photo``."""

@@ -6,16 +6,19 @@
 Seeds a throwaway database (a separate database on the server named by
 DATABASE_URL, or a SQLite file under var/) with one branch whose activity day
 is today and members with logins and sessions, starts gunicorn on it, waits
-until every worker has answered (the warm-up), then runs four bursts, each
-with its own N members: plain check-ins and check-ins carrying a 12-megapixel
-JPEG (generated once under var/), each at as many concurrent clients as there
-are workers and at eight times that. One in five members submits twice with
-the same nonce (a double tap or a retry after a lost response) and one in
-twenty from a second device (another nonce). It prints requests per second
-and latency percentiles per burst, then checks the database: exactly one
-check-in per member, no duplicates and no losses, and one stored photo file
-per member of the photo bursts. Photos are only received and queued here; no
-worker re-encodes them during the run.
+until every worker has answered (the warm-up), then runs six bursts a round,
+each with its own N members, at as many concurrent clients as there are
+workers and then at eight times that: plain check-ins; check-ins carrying a
+12-megapixel JPEG as it left the camera (generated once under var/), which is
+what a browser without JavaScript sends; and check-ins carrying the same photo
+as the check-in page sends it, shrunk on the phone (static/js/photo-shrink.js)
+to the worker's size and quality. One in five members submits twice with the
+same nonce (a double tap or a retry after a lost response) and one in twenty
+from a second device (another nonce). It prints requests per second and
+latency percentiles per burst, then checks the database: exactly one check-in
+per member, no duplicates and no losses, and one stored photo file per member
+of the photo bursts. Photos are only received and queued here; no worker
+re-encodes them during the run.
 """
 
 from __future__ import annotations
@@ -37,7 +40,6 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlencode
 
 from throwaway import ROOT, create_database, database_url, setup_django, wait_for_port
 
@@ -46,6 +48,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=400, help="members per burst (default 400)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="rounds of the six bursts, each with fresh members (default 1)"
+    )
     return parser.parse_args()
 
 
@@ -124,6 +129,20 @@ def photo_bytes() -> bytes:
     return PHOTO.read_bytes()
 
 
+def shrunk_bytes(photo: bytes) -> bytes:
+    """The same photo as the check-in page sends it: at most the worker's size a side, at the page's quality."""
+    from PIL import Image
+
+    from activities.photos import SHRINK_QUALITY
+    from branches.uploads import PHOTO_MAX_SIDE
+
+    image = Image.open(io.BytesIO(photo))
+    image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=round(SHRINK_QUALITY * 100))
+    return out.getvalue()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -163,23 +182,26 @@ def start_gunicorn(port: int, workers: int, scratch: str) -> subprocess.Popen:
 
 
 def check_in(port: int, activity_id: int, session_key: str, nonce: str, photo: bytes | None) -> tuple[int, float]:
+    """POST the check-in form as the page sends it: multipart, its file part empty when no photo is chosen."""
     csrf = secrets.token_hex(16)  # a 32-character secret, accepted as cookie and form token
     fields = {"csrfmiddlewaretoken": csrf, "nonce": nonce, "city": "成都"}
+    boundary = secrets.token_hex(16)
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
     if photo is None:
-        body = urlencode(fields).encode()
-        content_type = "application/x-www-form-urlencoded"
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename=""\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n".encode()
+        )
     else:
-        boundary = secrets.token_hex(16)
-        parts = [
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-            for name, value in fields.items()
-        ]
         parts.append(
             f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="IMG_0001.jpg"\r\n'
             "Content-Type: image/jpeg\r\n\r\n".encode()
         )
-        body = b"".join([*parts, photo, f"\r\n--{boundary}--\r\n".encode()])
-        content_type = f"multipart/form-data; boundary={boundary}"
+    body = b"".join([*parts, photo or b"", f"\r\n--{boundary}--\r\n".encode()])
+    content_type = f"multipart/form-data; boundary={boundary}"
     headers = {
         "Content-Type": content_type,
         "Cookie": f"sessionid={session_key}; csrftoken={csrf}",
@@ -235,11 +257,28 @@ def warm_up(port: int, activity_id: int, people: list[tuple[int, str]], workers:
     return min(rounds * workers, len(people))
 
 
-def burst(port: int, activity_id: int, requests: list, clients: int, photo: bytes | None) -> dict:
+def workers_cpu(master: int) -> float:
+    """Seconds of CPU the gunicorn workers (the master's children) have used, from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command may hold spaces; the fields after its closing parenthesis do not.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that ended meanwhile
+        if int(fields[1]) == master:
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / ticks
+
+
+def burst(port: int, master: int, activity_id: int, requests: list, clients: int, photo: bytes | None) -> dict:
+    cpu = workers_cpu(master)
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         results = list(pool.map(lambda r: check_in(port, activity_id, *r, photo), requests))
     wall = time.perf_counter() - started
+    cpu = workers_cpu(master) - cpu
     latencies = sorted(latency for _, latency in results)
     statuses: dict[int, int] = {}
     for status, _ in results:
@@ -251,6 +290,8 @@ def burst(port: int, activity_id: int, requests: list, clients: int, photo: byte
         "p50": statistics.median(latencies) * 1000,
         "p99": latencies[max(int(len(latencies) * 0.99) - 1, 0)] * 1000,
         "max": latencies[-1] * 1000,
+        # What the server spent on each request, whatever else the machine was doing meanwhile.
+        "cpu": cpu / len(requests) * 1000,
     }
 
 
@@ -266,50 +307,71 @@ def main() -> None:
     gunicorn = None
     scratch = tempfile.mkdtemp(prefix="bench-burst-")
     photo = photo_bytes()
+    shrunk = shrunk_bytes(photo)
+    # Each photo burst follows the plain one it is compared with, at the same concurrency.
     scenarios = [
-        ("plain", args.workers, None),
-        ("plain", 8 * args.workers, None),
-        ("photo", args.workers, photo),
-        ("photo", 8 * args.workers, photo),
+        (name, clients, body)
+        for clients in (args.workers, 8 * args.workers)
+        for name, body in (("plain", None), ("raw", photo), ("shrunk", shrunk))
     ]
     warm = 8 * args.workers
     failed = False
     try:
         started = time.perf_counter()
-        total = warm + args.members * len(scenarios)
+        total = warm + args.members * len(scenarios) * args.rounds
         activity_id, people = seed(total)
         print(f"database: {connection.vendor}; seeded {total} members in {time.perf_counter() - started:.1f} s")
-        print(f"photo: {PHOTO.name}, {len(photo) / 1e6:.1f} MB; gunicorn: {args.workers} sync workers")
+        print(
+            f"photo: {PHOTO.name}, {len(photo) / 1e6:.1f} MB; shrunk as the page sends it: {len(shrunk) / 1e3:.0f} kB;"
+            f" gunicorn: {args.workers} sync workers"
+        )
         gunicorn = start_gunicorn(port, args.workers, scratch)
         warmed = warm_up(port, activity_id, people[:warm], args.workers, f"{scratch}/access.log", photo)
         print(f"warm-up: {warmed} check-ins until all {args.workers} workers had answered")
-        print("| burst | clients | requests | statuses | requests/s | p50 ms | p99 ms | max ms |")
-        print("|---|---|---|---|---|---|---|---|")
-        p99: dict[tuple[str, int], float] = {}
-        for n, (name, clients, body) in enumerate(scenarios):
-            group = people[warm + n * args.members : warm + (n + 1) * args.members]
-            figures = burst(port, activity_id, requests_for(group, seed=6 + n), clients, body)
-            p99[name, clients] = figures["p99"]
-            print(
-                f"| {name} | {clients} | {figures['requests']} | {figures['statuses']} | "
-                f"{figures['requests'] / figures['wall']:.0f} | {figures['p50']:.0f} | {figures['p99']:.0f} | "
-                f"{figures['max']:.0f} |"
-            )
-            member_ids = [member_id for member_id, _ in group]
-            per_member = list(
-                CheckIn.objects.filter(activity_id=activity_id, member_id__in=member_ids).values_list(
-                    "member_id", flat=True
+        print(
+            "| round | burst | clients | requests | statuses | requests/s | p50 ms | p99 ms | max ms "
+            "| server CPU ms/request | load |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        ratios: dict[tuple[str, int], list[float]] = {}
+        cpu_ratios: dict[tuple[str, int], list[float]] = {}
+        group_start = warm
+        for round_ in range(1, args.rounds + 1):
+            p99: dict[tuple[str, int], float] = {}
+            cpu: dict[tuple[str, int], float] = {}
+            for n, (name, clients, body) in enumerate(scenarios):
+                group = people[group_start : group_start + args.members]
+                group_start += args.members
+                requests = requests_for(group, seed=6 + n + 10 * round_)
+                figures = burst(port, gunicorn.pid, activity_id, requests, clients, body)
+                p99[name, clients] = figures["p99"]
+                cpu[name, clients] = figures["cpu"]
+                print(
+                    f"| {round_} | {name} | {clients} | {figures['requests']} | {figures['statuses']} | "
+                    f"{figures['requests'] / figures['wall']:.0f} | {figures['p50']:.0f} | {figures['p99']:.0f} | "
+                    f"{figures['max']:.0f} | {figures['cpu']:.1f} | {os.getloadavg()[0]:.1f} |"
                 )
-            )
-            if len(per_member) != len(member_ids) or len(set(per_member)) != len(member_ids):
-                print(f"  {name}/{clients}: {len(per_member)} rows for {len(set(per_member))} of {len(member_ids)}")
-                failed = True
-        # The floor of a photo burst is the plain burst at the same concurrency.
-        for clients in (args.workers, 8 * args.workers):
-            ratio = p99["photo", clients] / p99["plain", clients]
-            print(f"p99 with a photo / without (floor), {clients} clients: {ratio:.2f} (goal: at most 1.20)")
+                member_ids = [member_id for member_id, _ in group]
+                per_member = list(
+                    CheckIn.objects.filter(activity_id=activity_id, member_id__in=member_ids).values_list(
+                        "member_id", flat=True
+                    )
+                )
+                if len(per_member) != len(member_ids) or len(set(per_member)) != len(member_ids):
+                    print(f"  {name}/{clients}: {len(per_member)} rows for {len(set(per_member))} of {len(member_ids)}")
+                    failed = True
+            # The floor of a photo burst is the plain burst at the same concurrency.
+            for name, clients, _ in scenarios:
+                if name != "plain":
+                    ratios.setdefault((name, clients), []).append(p99[name, clients] / p99["plain", clients])
+                    cpu_ratios.setdefault((name, clients), []).append(cpu[name, clients] / cpu["plain", clients])
+        for figure, table, goal in (("p99", ratios, " (goal: at most 1.20)"), ("server CPU", cpu_ratios, "")):
+            for (name, clients), values in table.items():
+                shown = ", ".join(f"{value:.2f}" for value in values)
+                median = f"; median {statistics.median(values):.2f}" if len(values) > 1 else ""
+                print(f"{figure} {name} / plain (floor), {clients} clients: {shown}{median}{goal}")
         stored = sum(1 for path in Path(scratch, "media").rglob("*") if path.is_file())
-        photo_members = warmed // 2 + 2 * args.members
+        photo_members = warmed // 2 + 4 * args.members * args.rounds
         print(
             f"check-ins: one per member in every burst: {not failed}; photo files stored: {stored} for {photo_members}"
         )
