@@ -299,6 +299,8 @@ class Report(models.Model):
     class Kind(models.TextChoices):
         THOUGHT = "thought", _("Thought report")
         WORK = "work", _("Work report")
+        # Owed once a year by itinerant members (activities.reports.away_report_due).
+        AWAY = "away", _("Report on life away (thinking, work, organizational life)")
 
     member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="reports")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.THOUGHT)
@@ -328,3 +330,45 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class MemberMonth(models.Model):
+    """What one member's records add up to in one month: the annual evaluation's input.
+
+    Rebuilt from the records by ``activities.monthly.refresh_member_months``
+    (set-based, one statement for every source), never written row by row, so
+    scoring a year reads about a dozen rows per member instead of every record.
+    ``month`` is the calendar month (Asia/Shanghai) of each record, except that
+    an activity day counts in its activity's ``year`` under the month of its
+    date: 0 for a January day moved into the December before, 13 for a
+    December day moved into the January after.
+    """
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.SmallIntegerField(_("month"))
+    # Activity days, by outcome.
+    attended = models.PositiveIntegerField(default=0)
+    made_up = models.PositiveIntegerField(default=0)
+    excused = models.PositiveIntegerField(default=0)
+    absent = models.PositiveIntegerField(default=0)
+    # Material sent in the month; of it, studied (at any time), and not studied but sent for a day on leave.
+    delivered = models.PositiveIntegerField(default=0)
+    studied = models.PositiveIntegerField(default=0)
+    unstudied_excused = models.PositiveIntegerField(default=0)
+    checkins = models.PositiveIntegerField(default=0)
+    reports = models.PositiveIntegerField(default=0)
+    contacts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("member's month")
+        verbose_name_plural = _("members' months")
+        constraints = [
+            # Also the index scoring reads by: WHERE member_id IN (…) AND year = ?
+            models.UniqueConstraint(fields=["member", "year", "month"], name="member_month_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.year}-{self.month:02d}"

@@ -23,7 +23,9 @@ dropped at the end.
     chunk by chunk) and ``recompute_totals`` alone (the medians of
     ``--runs``), with each one's statement count, and the process's peak
     RSS before the round opens and after each step (the records are written
-    by the database, so what the peak grows by is the scoring's).
+    by the database, so what the peak grows by is the scoring's). Scoring
+    rebuilds the members' monthly facts first (``activities.monthly``); the
+    rebuild is also timed alone.
 """
 
 from __future__ import annotations
@@ -320,6 +322,8 @@ def large_branch(members: int, batch: int, runs: int) -> None:
     from django.db import connection
     from django.utils import timezone
 
+    from activities.models import MemberMonth
+    from activities.monthly import refresh_member_months
     from evaluations import services
     from evaluations.scoring import recompute_totals, score_automatic
 
@@ -344,6 +348,10 @@ def large_branch(members: int, batch: int, runs: int) -> None:
     seconds, statements = timed(lambda: score_automatic(evaluation, cutoff), runs)
     score_seconds = seconds
     print(f"  score_automatic             {seconds:7.1f} s  {statements:6d} statements  (median of {runs})")
+    members = evaluation.assessments.values("member_id")
+    seconds, statements = timed(lambda: refresh_member_months(year, members), runs)
+    facts = MemberMonth.objects.filter(year=year).count()
+    print(f"  of which the monthly facts  {seconds:7.1f} s  {statements:6d} statements  ({facts:,} rows rebuilt)")
     seconds, statements = timed(lambda: recompute_totals(evaluation), runs)
     print(f"  recompute_totals            {seconds:7.1f} s  {statements:6d} statements  (median of {runs})")
     print(f"  peak RSS at the end         {peak_rss_mib():7.1f} MiB")

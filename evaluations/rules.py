@@ -16,18 +16,18 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
-from django.db import connection
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
-from django.db.models.functions import ExtractMonth
+from django.db.models import Case, Count, Exists, F, Func, IntegerField, OuterRef, Q, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from activities.models import Activity, Attendance, CheckIn, MaterialDelivery, Report
+from activities.models import Activity, Attendance, MaterialDelivery, MemberMonth, Report
 from branches.dates import month_end
-from members.models import Contact, Member, Visit
+from members.models import Member, Visit
 
+from .lookups import IdsIn
 from .models import Subject
 
 TENTH = Decimal("0.1")
@@ -72,12 +72,39 @@ class Period:
         last = cutoff.month if cutoff == month_end(cutoff.year, cutoff.month) else cutoff.month - 1
         return list(range(1, last + 1))
 
+    @property
+    def whole_months(self) -> int:
+        """The last month whose records all count, so the monthly facts answer for it and every month before.
+
+        0 when only the days before the year do (an activity day moved into
+        the December before), -1 when nothing does (a cut-off before the year).
+        """
+        if self.cutoff >= dt.date(self.year, 12, 31):
+            return 12
+        if self.cutoff.year < self.year:
+            return -1
+        ended = self.months_ended()
+        return ended[-1] if ended else 0
+
+    @property
+    def partial_from(self) -> dt.date | None:
+        """The first day after the whole months, if days of it up to the cut-off count; else None.
+
+        Those days, part of a month, are read from the records themselves:
+        a month's facts cannot tell the 10th from the 20th.
+        """
+        last = self.whole_months
+        if last == 12:
+            return None
+        first = dt.date(self.year, last + 1, 1) if last >= 0 else dt.date.min
+        return first if first <= self.cutoff else None
+
 
 def period_for(year: int, today: dt.date) -> Period:
     return Period(year, min(dt.date(year, 12, 31), today))
 
 
-Measurer = Callable[[list[int], Period], dict[int, Measure]]
+Measurer = Callable[["Chunk"], dict[int, Measure]]
 
 
 @dataclass(frozen=True)
@@ -89,14 +116,24 @@ class Rule:
     explanation: str
     measure: Measurer
     describe: Callable[[dict[str, int]], str]
+    # Reads the members' monthly facts, which scoring rebuilds first.
+    monthly: bool = False
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(key: str, subject: str, label: str, explanation: str, describe: Callable[[dict[str, int]], str]):
+def rule(
+    key: str,
+    subject: str,
+    label: str,
+    explanation: str,
+    describe: Callable[[dict[str, int]], str],
+    *,
+    monthly: bool = False,
+):
     def register(measure: Measurer) -> Measurer:
-        RULES[key] = Rule(key, subject, label, explanation, measure, describe)
+        RULES[key] = Rule(key, subject, label, explanation, measure, describe, monthly)
         return measure
 
     return register
@@ -114,26 +151,96 @@ def _party_start_month(joined: dt.date | None, year: int) -> int:
 
 
 # --- Members ------------------------------------------------------------------------------
+#
+# The member rules read the monthly facts (``activities.monthly``), which
+# scoring rebuilds for the round's members just before: the whole months up
+# to the cut-off from them, the part of a month after them from the records.
 
 
-def _attendance_counts(key: str, ids: list[int], period: Period) -> dict[int, Measure]:
-    rows = (
-        Attendance.objects.filter(**{f"{key}__in": ids}, activity__year=period.year, activity__date__lte=period.cutoff)
-        .values_list(key, "outcome")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    measures: dict[int, Measure] = defaultdict(Measure)
-    for subject_id, outcome, n in rows:
-        measures[subject_id].facts[outcome] = n
-    for measure in measures.values():
-        facts = measure.facts
-        for outcome in Attendance.Outcome.values:
-            facts.setdefault(outcome, 0)
-        measure.done = facts["attended"] + facts["made_up"]
-        measure.due = measure.done + facts["absent"]
-        facts.update(done=measure.done, due=measure.due)
+@dataclass
+class MonthTotals:
+    """A member's whole months of the period, added up from the monthly facts."""
+
+    outcomes: dict[str, int]
+    delivered: int
+    studied: int
+    excused: int
+    # Bit masks, bit m for month m: months with a report, and months with any contact.
+    reported: int
+    in_touch: int
+
+
+# One bit per month (2 ** month), summed over a member's rows (one a month): which months matched.
+MONTH_BIT = Func(F("month"), template="(1 << %(expressions)s)", output_field=IntegerField())
+
+
+def _bits(condition: Q) -> Sum:
+    # Only ended months are ever due, and they are whole, so month 0 (days before the year) never is.
+    return Sum(Case(When(condition & Q(month__gte=1), then=MONTH_BIT), default=0, output_field=IntegerField()))
+
+
+class Chunk:
+    """The subjects rules measure at once, in a period; what several rules read about them is read once."""
+
+    def __init__(self, ids: list[int], period: Period) -> None:
+        self.ids, self.period = ids, period
+
+    @cached_property
+    def months(self) -> dict[int, MonthTotals]:
+        """Each member's whole months up to the cut-off, in one grouped query over about twelve rows a member."""
+        outcomes = Attendance.Outcome.values
+        rows = (
+            MemberMonth.objects.filter(
+                IdsIn("member_id", self.ids), year=self.period.year, month__lte=self.period.whole_months
+            )
+            .values_list("member_id")
+            .annotate(
+                *(Sum(outcome) for outcome in outcomes),
+                Sum("delivered"),
+                Sum("studied"),
+                Sum("unstudied_excused"),
+                reported=_bits(Q(reports__gt=0)),
+                in_touch=_bits(Q(checkins__gt=0) | Q(reports__gt=0) | Q(contacts__gt=0)),
+            )
+            .order_by()
+        )
+        totals = {}
+        for pk, *counts in rows:
+            totals[pk] = MonthTotals(dict(zip(outcomes, counts[:4], strict=True)), *counts[4:])
+        return totals
+
+    @cached_property
+    def members(self) -> list[tuple[int, dt.date, int]]:
+        """(pk, joined the Party on, the branch's report period in months) of each member."""
+        return list(
+            Member.objects.filter(IdsIn("pk", self.ids)).values_list(
+                "pk", "joined_party_on", "organization__report_every_months"
+            )
+        )
+
+
+def _attendance_measures(counts: dict[int, dict[str, int]]) -> dict[int, Measure]:
+    """Attended or made up out of those plus the absences; approved leave is neither."""
+    measures: dict[int, Measure] = {}
+    for subject_id, outcomes in counts.items():
+        if not any(outcomes.values()):
+            continue
+        facts = dict.fromkeys(Attendance.Outcome.values, 0) | outcomes
+        done = facts["attended"] + facts["made_up"]
+        due = done + facts["absent"]
+        measures[subject_id] = Measure(done, due, {**facts, "done": done, "due": due})
     return measures
+
+
+def _attendance_records(key: str, ids: list[int], period: Period, since: dt.date | None = None) -> dict:
+    """Outcomes per subject of the year's activity days from ``since`` (or the first) to the cut-off."""
+    rows = Attendance.objects.filter(IdsIn(key, ids), activity__year=period.year, activity__date__lte=period.cutoff)
+    if since is not None:
+        rows = rows.filter(activity__date__gte=since)
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for subject_id, outcome, n in rows.values_list(key, "outcome").annotate(n=Count("pk")).order_by():
+        counts[subject_id][outcome] = n
+    return counts
 
 
 def _describe_attendance(facts: dict[str, int]) -> str:
@@ -152,22 +259,30 @@ def _describe_attendance(facts: dict[str, int]) -> str:
         "member's branch that have closed. Approved leave is neither attended nor due."
     ),
     _describe_attendance,
+    monthly=True,
 )
-def attendance(ids: list[int], period: Period) -> dict[int, Measure]:
-    return _attendance_counts("member_id", ids, period)
+def attendance(chunk: Chunk) -> dict[int, Measure]:
+    period = chunk.period
+    counts = {pk: dict(totals.outcomes) for pk, totals in chunk.months.items()}
+    if period.partial_from:
+        partial = _attendance_records("member_id", chunk.ids, period, period.partial_from)
+        for subject_id, outcomes in partial.items():
+            mine = counts.setdefault(subject_id, dict.fromkeys(Attendance.Outcome.values, 0))
+            for outcome, n in outcomes.items():
+                mine[outcome] += n
+    return _attendance_measures(counts)
 
 
-def _study_counts(key: str, ids: list[int], period: Period) -> dict[int, Measure]:
-    deliveries = MaterialDelivery.objects.filter(
-        **{f"{key}__in": ids}, delivered_at__gte=period.start, delivered_at__lt=period.end
-    )
-    measures: dict[int, Measure] = defaultdict(Measure)
+def _study_records(key: str, ids: list[int], since: dt.datetime, until: dt.datetime) -> dict:
+    """Material sent to each subject from ``since`` until before ``until``: delivered, studied, excused."""
+    deliveries = MaterialDelivery.objects.filter(IdsIn(key, ids), delivered_at__gte=since, delivered_at__lt=until)
+    counts: dict[int, dict[str, int]] = {}
     for subject_id, delivered, studied in (
         deliveries.values_list(key)
         .annotate(n=Count("pk"), studied=Count("pk", filter=Q(studied_at__isnull=False)))
         .order_by()
     ):
-        measures[subject_id].facts.update(delivered=delivered, studied=studied, excused=0)
+        counts[subject_id] = {"delivered": delivered, "studied": studied, "excused": 0}
     # Material of an activity day the member was excused from is not owed
     # unless they studied it anyway.
     excused = Attendance.objects.filter(
@@ -176,12 +291,17 @@ def _study_counts(key: str, ids: list[int], period: Period) -> dict[int, Measure
     for subject_id, n in (
         deliveries.filter(Exists(excused), studied_at__isnull=True).values_list(key).annotate(n=Count("pk")).order_by()
     ):
-        measures[subject_id].facts["excused"] = n
-    for measure in measures.values():
-        facts = measure.facts
-        measure.done = facts["studied"]
-        measure.due = facts["delivered"] - facts["excused"]
-        facts.update(done=measure.done, due=measure.due)
+        counts[subject_id]["excused"] = n
+    return counts
+
+
+def _study_measures(counts: dict[int, dict[str, int]]) -> dict[int, Measure]:
+    measures: dict[int, Measure] = {}
+    for subject_id, facts in counts.items():
+        if not facts["delivered"]:
+            continue
+        done, due = facts["studied"], facts["delivered"] - facts["excused"]
+        measures[subject_id] = Measure(done, due, {**facts, "done": done, "due": due})
     return measures
 
 
@@ -201,45 +321,23 @@ def _describe_study(facts: dict[str, int]) -> str:
         "approved leave for is not counted unless they studied it."
     ),
     _describe_study,
+    monthly=True,
 )
-def study(ids: list[int], period: Period) -> dict[int, Measure]:
-    return _study_counts("member_id", ids, period)
-
-
-def _month_of(when: str, period: Period):
-    """The month (Asia/Shanghai) of a timestamp of the year.
-
-    SQLite converts a time zone in Python, row by row, which made ExtractMonth
-    most of a province's contact rule there (52 s to open a 100,000-member
-    round, 33 s with comparisons); PostgreSQL does it natively and is slower
-    with eleven comparisons (81 s against 95 s), so each gets its own.
-    """
-    if connection.vendor != "sqlite":
-        return ExtractMonth(when)
-    zone = timezone.get_default_timezone()
-    firsts = [dt.datetime(period.year, month + 1, 1, tzinfo=zone) for month in range(1, 12)]
-    return Case(
-        *(When(**{f"{when}__lt": first}, then=Value(month)) for month, first in enumerate(firsts, start=1)),
-        default=Value(12),
-        output_field=IntegerField(),
-    )
-
-
-def _months_with(model, when: str, ids: list[int], period: Period) -> set[tuple[int, int]]:
-    rows = (
-        model.objects.filter(member_id__in=ids, **{f"{when}__gte": period.start, f"{when}__lt": period.end})
-        .annotate(month=_month_of(when, period))
-        .values_list("member_id", "month")
-        .distinct()
-        .order_by()
-    )
-    return set(rows)
-
-
-def _members(ids: list[int]) -> list[tuple[int, dt.date | None, int]]:
-    return list(
-        Member.objects.filter(pk__in=ids).values_list("pk", "joined_party_on", "organization__report_every_months")
-    )
+def study(chunk: Chunk) -> dict[int, Measure]:
+    period = chunk.period
+    counts = {
+        pk: {"delivered": totals.delivered, "studied": totals.studied, "excused": totals.excused}
+        for pk, totals in chunk.months.items()
+    }
+    if period.partial_from:
+        since = period.start
+        if period.partial_from > since.date():
+            since = dt.datetime.combine(period.partial_from, dt.time.min, tzinfo=timezone.get_default_timezone())
+        for subject_id, partial in _study_records("member_id", chunk.ids, since, period.end).items():
+            mine = counts.setdefault(subject_id, {"delivered": 0, "studied": 0, "excused": 0})
+            for name, n in partial.items():
+                mine[name] += n
+    return _study_measures(counts)
 
 
 @rule(
@@ -251,20 +349,22 @@ def _members(ids: list[int]) -> list[tuple[int, dt.date | None, int]]:
         "branch's reporting rule says (every three months by default) and is due once it has ended."
     ),
     lambda facts: _("Reported in %(done)d of %(due)d periods due.") % facts,
+    monthly=True,
 )
-def reports(ids: list[int], period: Period) -> dict[int, Measure]:
-    months = _months_with(Report, "submitted_at", ids, period)
+def reports(chunk: Chunk) -> dict[int, Measure]:
+    period = chunk.period
     ended = set(period.months_ended())
     measures = {}
-    for pk, joined, every in _members(ids):
+    for pk, joined, every in chunk.members:
         first = _party_start_month(joined, period.year)
+        reported = chunk.months[pk].reported if pk in chunk.months else 0
         done = due = 0
         for start in range(1, 13, every):
             span = range(start, min(start + every, 13))
             if span[-1] not in ended or span[-1] < first:
                 continue
             due += 1
-            done += any((pk, m) in months for m in span)
+            done += any(reported >> m & 1 for m in span)
         measures[pk] = Measure(done, due, {"done": done, "due": due})
     return measures
 
@@ -283,18 +383,16 @@ def reports(ids: list[int], period: Period) -> dict[int, Measure]:
         )
         % facts
     ),
+    monthly=True,
 )
-def contact(ids: list[int], period: Period) -> dict[int, Measure]:
-    months = (
-        _months_with(Contact, "at", ids, period)
-        | _months_with(CheckIn, "checked_in_at", ids, period)
-        | _months_with(Report, "submitted_at", ids, period)
-    )
+def contact(chunk: Chunk) -> dict[int, Measure]:
+    period = chunk.period
     ended = period.months_ended()
     measures = {}
-    for pk, joined, _every in _members(ids):
+    for pk, joined, _every in chunk.members:
+        in_touch = chunk.months[pk].in_touch if pk in chunk.months else 0
         due_months = [m for m in ended if m >= _party_start_month(joined, period.year)]
-        done = sum((pk, m) in months for m in due_months)
+        done = sum(in_touch >> m & 1 for m in due_months)
         measures[pk] = Measure(done, len(due_months), {"done": done, "due": len(due_months)})
     return measures
 
@@ -309,10 +407,13 @@ def contact(ids: list[int], period: Period) -> dict[int, Measure]:
     _("Points × months whose activity day was held and closed ÷ months of the year that have ended."),
     lambda facts: _("Held %(done)d of %(due)d activity days.") % facts,
 )
-def branch_activities(ids: list[int], period: Period) -> dict[int, Measure]:
+def branch_activities(chunk: Chunk) -> dict[int, Measure]:
+    ids, period = chunk.ids, chunk.period
     ended = period.months_ended()
     held = dict(
-        Activity.objects.filter(organization_id__in=ids, year=period.year, month__in=ended, closed_at__isnull=False)
+        Activity.objects.filter(
+            IdsIn("organization_id", ids), year=period.year, month__in=ended, closed_at__isnull=False
+        )
         .values_list("organization_id")
         .annotate(n=Count("pk"))
         .order_by()
@@ -330,8 +431,9 @@ def branch_activities(ids: list[int], period: Period) -> dict[int, Measure]:
     ),
     _describe_attendance,
 )
-def branch_attendance(ids: list[int], period: Period) -> dict[int, Measure]:
-    return _attendance_counts("activity__organization_id", ids, period)
+def branch_attendance(chunk: Chunk) -> dict[int, Measure]:
+    ids, period = chunk.ids, chunk.period
+    return _attendance_measures(_attendance_records("activity__organization_id", ids, period))
 
 
 @rule(
@@ -344,8 +446,9 @@ def branch_attendance(ids: list[int], period: Period) -> dict[int, Measure]:
     ),
     _describe_study,
 )
-def branch_study(ids: list[int], period: Period) -> dict[int, Measure]:
-    return _study_counts("member__organization_id", ids, period)
+def branch_study(chunk: Chunk) -> dict[int, Measure]:
+    ids, period = chunk.ids, chunk.period
+    return _study_measures(_study_records("member__organization_id", ids, period.start, period.end))
 
 
 @rule(
@@ -355,10 +458,11 @@ def branch_study(ids: list[int], period: Period) -> dict[int, Measure]:
     _("Points × members' reports of the year with a reply ÷ reports handed in."),
     lambda facts: _("Answered %(done)d of %(due)d reports.") % facts,
 )
-def branch_reports(ids: list[int], period: Period) -> dict[int, Measure]:
+def branch_reports(chunk: Chunk) -> dict[int, Measure]:
+    ids, period = chunk.ids, chunk.period
     rows = (
         Report.objects.filter(
-            member__organization_id__in=ids, submitted_at__gte=period.start, submitted_at__lt=period.end
+            IdsIn("member__organization_id", ids), submitted_at__gte=period.start, submitted_at__lt=period.end
         )
         .values_list("member__organization_id")
         .annotate(n=Count("pk"), replied=Count("pk", filter=Q(replied_at__isnull=False)))
@@ -374,13 +478,14 @@ def branch_reports(ids: list[int], period: Period) -> dict[int, Measure]:
     _("Points × active members in hardship visited or helped this year ÷ active members in hardship."),
     lambda facts: _("Visited %(done)d of %(due)d members in hardship.") % facts,
 )
-def branch_visits(ids: list[int], period: Period) -> dict[int, Measure]:
+def branch_visits(chunk: Chunk) -> dict[int, Measure]:
+    ids, period = chunk.ids, chunk.period
     visited = Visit.objects.filter(
         member_id=OuterRef("pk"), visited_on__gte=period.start.date(), visited_on__lte=period.cutoff
     )
     rows = (
         Member.objects.active()
-        .filter(organization_id__in=ids, in_hardship=True)
+        .filter(IdsIn("organization_id", ids), in_hardship=True)
         .values_list("organization_id")
         .annotate(n=Count("pk"), done=Count("pk", filter=Q(Exists(visited))))
         .order_by()

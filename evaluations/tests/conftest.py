@@ -9,6 +9,9 @@ import pytest
 
 from branches.models import Organization, Role
 from branches.tests.factories import OrganizationFactory, RoleFactory
+
+# Real-worker fixtures and the CI rule that integration tests fail rather than skip.
+from branches.tests.workers import broker, pytest_runtest_makereport, worker_factory  # noqa: F401
 from evaluations.models import Item, Scheme, Section, Subject
 from members.tests.factories import UserFactory
 
