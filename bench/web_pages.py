@@ -188,7 +188,8 @@ def headers(session_key: str) -> dict[str, str]:
 
 def check(port: int, path: str, session_key: str) -> None:
     for _ in range(2):  # the first request of each worker warms its caches
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        # Each worker imports the project when it boots: on a loaded machine that alone took 20 s.
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=180)
         try:
             connection.request("GET", path, headers=headers(session_key))
             status = connection.getresponse().status

@@ -17,16 +17,19 @@ history.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 
 from django.db.models import Exists, Expression, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from branches.access import Capability, Scope, can, scope_of
 from branches.models import Role
+from branches.prepared import PreparedQuery
 
 from . import facts
 from .models import Invitation, Member, RosterImport, SignupRequest
+from .roster import badges as roster_badges
 
 # A group leader runs study and check-ins; a member's hardship and the help given stay with the secretaries.
 HARDSHIP_FIELDS = ("in_hardship", "hardship_note")
@@ -66,15 +69,23 @@ def managed_members(user, capability: Capability = Capability.MANAGE_ROSTER) -> 
 
 
 def get_managed_member(
-    user, pk: int, capability: Capability = Capability.MANAGE_ROSTER, *, with_facts: bool = False
+    user,
+    pk: int,
+    capability: Capability = Capability.MANAGE_ROSTER,
+    *,
+    with_facts: bool = False,
+    with_badges: bool = False,
 ) -> Member:
     """A roster entry the user manages, or 404 (by URL guessing too).
 
-    ``with_facts`` reads the activity facts in the same query (see ``members.facts.facts_of``).
+    ``with_facts`` reads the activity facts in the same query (see ``members.facts.facts_of``),
+    ``with_badges`` the roster's badges (``members.roster.badges``).
     """
     members = managed_members(user, capability)
     if with_facts:
         members = facts.with_facts(members)
+    if with_badges:
+        members = roster_badges.with_badges(members)
     return _first_or_404(members.select_related("organization", "group", "user"), pk, "member")
 
 
@@ -154,8 +165,10 @@ def get_managed_import(user, pk: int) -> RosterImport:
 
 
 # What apps above ``members`` read with the person's own roster entry, in the
-# same query (notifications: the unread count of the navigation). name -> a
-# function that builds the expression over Member, called per load.
+# same query (notifications: the navigation's unread count). name -> a
+# function that builds the expression over Member. The query is compiled once
+# per process (``branches.prepared``), so the expression may depend on the
+# entry's row only, never on the moment or the request.
 _own_annotations: dict[str, Callable[[], Expression]] = {}
 
 
@@ -164,8 +177,22 @@ def annotate_own_member(name: str, expression: Callable[[], Expression]) -> None
     _own_annotations[name] = expression
 
 
+@dataclass(frozen=True)
+class OwnAnnotations:
+    """What one page reads with the entry besides the registered annotations.
+
+    ``build()`` gives the same expressions whenever ``key`` is the same (the
+    home page: its sections' annotations for one day), so the load is
+    compiled once per key instead of once per request. A plain dict of
+    expressions is built and compiled on every load.
+    """
+
+    key: Hashable
+    build: Callable[[], dict[str, Expression]]
+
+
 def own_member(
-    user, *, include_former: bool = False, annotations: dict[str, Expression] | None = None
+    user, *, include_former: bool = False, annotations: dict[str, Expression] | OwnAnnotations | None = None
 ) -> Member | None:
     """The logged-in person's roster entry, or None; see the module's note on former members.
 
@@ -181,7 +208,7 @@ def own_member(
         return None
     loaded = user.__dict__.get("_own_member", _NOT_LOADED)
     if loaded is _NOT_LOADED or (annotations and loaded is not None and not _has(loaded, annotations)):
-        loaded = _load_own_member(user, annotations or {})
+        loaded = _load_own_member(user, annotations)
         user.__dict__["_own_member"] = loaded
     if loaded is None or include_former or loaded.state == Member.State.ACTIVE:
         return loaded
@@ -196,26 +223,52 @@ def forget_own_member(user) -> None:
     user.__dict__.pop("_own_member", None)
 
 
-def _has(member: Member, annotations: dict) -> bool:
+def _has(member: Member, annotations: dict | OwnAnnotations) -> bool:
+    if isinstance(annotations, OwnAnnotations):
+        return annotations.key in member.__dict__.get("_own_annotation_keys", ())
     return all(name in member.__dict__ for name in annotations)
 
 
-def _load_own_member(user, annotations: dict[str, Expression]) -> Member | None:
-    members = (
+def _own_member_query(
+    user_id: int, registered: tuple[tuple[str, Callable[[], Expression]], ...], annotations: dict[str, Expression]
+) -> QuerySet[Member]:
+    return (
         Member.objects.select_related("organization", "group")
-        .filter(user_id=user.pk)
+        .filter(user_id=user_id)
         .annotate(
             holds_roles=Exists(Role.objects.filter(user_id=OuterRef("user_id"))),
-            **{name: expression() for name, expression in _own_annotations.items()},
+            **{name: expression() for name, expression in registered},
             **annotations,
         )
         # One row by a unique key: no sort, not even the model's default ordering.
         .order_by()[:1]
     )
-    member = next(iter(members), None)
+
+
+def _load_own_member(user, annotations: dict[str, Expression] | OwnAnnotations | None) -> Member | None:
+    registered = tuple(_own_annotations.items())
+    if isinstance(annotations, OwnAnnotations):
+        extra = annotations
+        # The page's key, not its builder: each request brings a new function of the same day.
+        rows = _OWN_MEMBER.run(user.pk, key=(registered, extra.key), build=extra.build)
+    elif annotations:
+        rows = list(_own_member_query(user.pk, registered, annotations))
+    else:
+        rows = _OWN_MEMBER.run(user.pk, key=(registered, None))
+    member = rows[0] if rows else None
+    if member is not None and isinstance(annotations, OwnAnnotations):
+        member._own_annotation_keys = (annotations.key,)
     if member is not None and not member.holds_roles and getattr(user, "_access_scope", None) is None:
         user._access_scope = Scope(user_id=user.pk, is_superuser=user.is_superuser)
     return member
+
+
+def _build_own_member(user_id: int, key: tuple, build: Callable[[], dict] | None = None) -> QuerySet[Member]:
+    registered, _page = key
+    return _own_member_query(user_id, registered, build() if build is not None else {})
+
+
+_OWN_MEMBER = PreparedQuery("own_member", _build_own_member)
 
 
 def get_own_member(user, *, include_former: bool = False) -> Member:

@@ -7,6 +7,7 @@ from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, Subquer
 from django.utils.functional import SimpleLazyObject
 
 from branches.models import Role
+from branches.prepared import PreparedQuery
 from members.access import annotate_own_member
 from members.models import Member
 
@@ -57,21 +58,31 @@ def _navigation(user) -> dict:
             "is_member": member.state == Member.State.ACTIVE,
             "manages": member.holds_roles or user.is_superuser,
         }
-    member_ids = Member.objects.filter(user_id=OuterRef(OuterRef("pk"))).values("pk")
-    unread = _count(
-        Notification.objects.filter(Q(user_id=OuterRef("pk")) | Q(member_id__in=member_ids), read_at__isnull=True)
-    )
     known_scope = getattr(user, "_access_scope", None)
-    values = {
-        "unread": unread,
-        # The member tabs lead to pages of the branch's present: a former member has none.
-        "is_member": Exists(Member.objects.filter(user_id=OuterRef("pk"), state=Member.State.ACTIVE)),
-    }
-    if known_scope is None:
-        values["manages"] = Exists(Role.objects.filter(user_id=OuterRef("pk")))
-    row = get_user_model().objects.filter(pk=user.pk).values(**values).first() or {"unread": 0, "is_member": False}
+    rows = _NAVIGATION.run(user.pk, key=known_scope is None)
+    row = rows[0] if rows else {"unread": 0, "is_member": False}
     row["manages"] = (
         known_scope.manages_anything if known_scope is not None else row.get("manages") or user.is_superuser
     )
     row["unread"] = row["unread"] or 0
     return row
+
+
+def _navigation_query(user_id: int, with_roles: bool):
+    member_ids = Member.objects.filter(user_id=OuterRef(OuterRef("pk"))).values("pk")
+    unread = _count(
+        Notification.objects.filter(Q(user_id=OuterRef("pk")) | Q(member_id__in=member_ids), read_at__isnull=True)
+    )
+    values = {
+        "unread": unread,
+        # The member tabs lead to pages of the branch's present: a former member has none.
+        "is_member": Exists(Member.objects.filter(user_id=OuterRef("pk"), state=Member.State.ACTIVE)),
+    }
+    if with_roles:
+        values["manages"] = Exists(Role.objects.filter(user_id=OuterRef("pk")))
+    return get_user_model().objects.filter(pk=user_id).values(**values).order_by()[:1]
+
+
+# A page that does not load the person's entry (a manager's page) still asks on
+# every request: compiled once per process, like the entry itself.
+_NAVIGATION = PreparedQuery("navigation", _navigation_query)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.access import Capability, can
+from branches.light_widgets import CachedModelChoiceField, LightNumberInput, LightSelect, LightTextInput
 from branches.models import Organization, Role
 from branches.widgets import DateInput
 
@@ -16,6 +17,7 @@ from ..errors import RosterError
 from ..models import Contact, Member, Visit
 from ..provinces import Province
 from ..validators import mask_id_number, mask_phone, normalize_id_number, normalize_national_phone, normalize_phone
+from . import badges
 from .audit import EDITABLE_FIELDS
 from .roles import find_login, role_organizations
 from .search import RosterQuery, Sort
@@ -31,29 +33,39 @@ def _yes_no(value: str) -> bool | None:
 
 
 class RosterFilterForm(forms.Form):
+    # Light widgets (``branches.light_widgets``): the list renders this form on
+    # every request, and Django's widget templates made it a third of the page.
     q = forms.CharField(
         label=_("Search"),
         required=False,
         max_length=50,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, pinyin, phone, city or workplace")}),
+        widget=LightTextInput(attrs={"type": "search", "placeholder": _("Name, pinyin, phone, city or workplace")}),
     )
-    group = forms.ModelChoiceField(label=_("Group"), queryset=Organization.objects.none(), required=False)
-    status = forms.ChoiceField(label=_("Membership status"), choices=ANY + Member.Status.choices, required=False)
-    itinerant = forms.ChoiceField(label=_("Itinerant"), choices=YES_NO, required=False)
-    province = forms.ChoiceField(label=_("Current province"), choices=ANY + Province.choices, required=False)
-    hardship = forms.ChoiceField(label=_("In hardship"), choices=YES_NO, required=False)
-    login = forms.ChoiceField(label=_("Login"), choices=LOGIN, required=False)
+    group = CachedModelChoiceField(label=_("Group"), queryset=Organization.objects.none(), required=False)
+    status = forms.ChoiceField(
+        label=_("Membership status"), choices=ANY + Member.Status.choices, required=False, widget=LightSelect
+    )
+    itinerant = forms.ChoiceField(label=_("Itinerant"), choices=YES_NO, required=False, widget=LightSelect)
+    province = forms.ChoiceField(
+        label=_("Current province"), choices=ANY + Province.choices, required=False, widget=LightSelect
+    )
+    hardship = forms.ChoiceField(label=_("In hardship"), choices=YES_NO, required=False, widget=LightSelect)
+    login = forms.ChoiceField(label=_("Login"), choices=LOGIN, required=False, widget=LightSelect)
     state = forms.ChoiceField(
-        label=_("State"), choices=[*Member.State.choices, ("all", _("All"))], required=False, initial="active"
+        label=_("State"),
+        choices=[*Member.State.choices, ("all", _("All"))],
+        required=False,
+        initial="active",
+        widget=LightSelect,
     )
     silent = forms.IntegerField(
         label=_("No contact for (days)"),
         required=False,
         min_value=1,
         max_value=3650,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        widget=LightNumberInput(attrs={"inputmode": "numeric"}),
     )
-    sort = forms.ChoiceField(label=_("Sort by"), choices=Sort.choices, required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), choices=Sort.choices, required=False, widget=LightSelect)
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -61,6 +73,13 @@ class RosterFilterForm(forms.Form):
         self.fields["group"].queryset = managed_groups(user)
         if not sees_hardship_anywhere(user):
             del self.fields["hardship"]
+        # The states apps above the roster know (holds a permit, in transit): yes, no or either.
+        for badge in badges.registered():
+            self.fields[badge.attribute] = forms.ChoiceField(
+                label=badge.label, choices=YES_NO, required=False, widget=LightSelect
+            )
+        # The sort stays last, after the filters.
+        self.order_fields([name for name in self.fields if name != "sort"])
 
     def to_query(self) -> RosterQuery:
         """The query a valid form asks for; an invalid field is ignored rather than failing the page."""
@@ -77,6 +96,11 @@ class RosterFilterForm(forms.Form):
             state="" if state == "all" else state,
             silent_days=data.get("silent"),
             sort=data.get("sort") or Sort.NAME,
+            badges=tuple(
+                (badge.key, wanted)
+                for badge in badges.registered()
+                if (wanted := _yes_no(data.get(badge.attribute, ""))) is not None
+            ),
         )
 
     def _hardship(self, value: str):
@@ -87,9 +111,10 @@ class RosterFilterForm(forms.Form):
     def is_filtered(self) -> bool:
         """True if anything beyond search and sort is set, so the filter panel opens."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        return any(
-            data.get(name) for name in ("group", "status", "itinerant", "province", "hardship", "login", "silent")
-        ) or (data.get("state") not in (None, "", "active"))
+        filters = ("group", "status", "itinerant", "province", "hardship", "login", "silent")
+        return any(data.get(name) for name in (*filters, *(b.attribute for b in badges.registered()))) or (
+            data.get("state") not in (None, "", "active")
+        )
 
 
 # The personal numbers a roster form holds, with how each is masked and normalized.
