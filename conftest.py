@@ -171,3 +171,25 @@ def save_screenshot(page, name: str) -> None:
     folder = Path(__file__).parent / "var" / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The statutory dues rates are data from a migration: a reused test database may have lost them."""
+    from dues.rates import ensure_statutory_rates
+
+    with django_db_blocker.unblock():
+        ensure_statutory_rates()
+
+
+@pytest.fixture(autouse=True)
+def _statutory_dues_rates(request, django_db_blocker):
+    """Tests that empty every table when they end (transactional, live server) take the rates along;
+    every test with database access finds them in place (one query when nothing is missing)."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not {"db", "transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    from dues.rates import ensure_statutory_rates
+
+    with django_db_blocker.unblock():
+        ensure_statutory_rates()

@@ -8,4 +8,4 @@ class DuesConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the home page section, the notice wordings and the workspace's to-do items and links.
-        from . import home, notices, workspace  # noqa: F401
+        from . import committee_data, home, notices, workspace  # noqa: F401

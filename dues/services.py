@@ -199,7 +199,7 @@ class _Inputs:
         bases: dict[int, list[Basis]] = {}
         for basis in Basis.objects.filter(
             member_id__in=ids, status=Basis.Status.CONFIRMED, applies_from__lte=up_to
-        ).order_by("member_id", "-applies_from", "-entered_at"):
+        ).order_by("member_id", "-applies_from", "-entered_at", "-pk"):
             bases.setdefault(basis.member_id, []).append(basis)
         reliefs: dict[int, list[Relief]] = {}
         for relief in Relief.objects.filter(member_id__in=ids, first_month__lte=up_to):
@@ -272,29 +272,41 @@ def write_member_dues(member: Member, today: dt.date, *, through: dt.date | None
 def write_month(month: dt.date, *, batch: int = BATCH) -> int:
     """Every active member's due for ``month`` that is not written yet. Idempotent by (member, month).
 
-    Set-based: the members still missing the month are read in batches, each
-    batch's bases and reliefs in two more queries, and the dues go in with one
+    Set-based: the members with a basis are read in batches, each batch's
+    months already written in one more query by the (member, month) key and
+    its bases and reliefs in two more, and the dues go in with one
     ``bulk_create`` per batch; a row a concurrent run wrote first is skipped.
     """
     month = first_of_month(month)
     next_month = dt.date(*shift_month(month.year, month.month, 1), 1)
-    missing = (
-        Member.objects.active()
-        .filter(joined_party_on__lt=next_month)
-        .filter(
-            Exists(Basis.objects.filter(member=OuterRef("pk"), status=Basis.Status.CONFIRMED, applies_from__lte=month))
+
+    def candidates(after: int) -> list[tuple[int, int]]:
+        # The bases bounded too: a merge join otherwise reads them from the first member every batch.
+        bases = Basis.objects.filter(
+            member=OuterRef("pk"), member_id__gt=after, status=Basis.Status.CONFIRMED, applies_from__lte=month
         )
-        .exclude(Exists(Due.objects.filter(member=OuterRef("pk"), month=month)))
-        .order_by("pk")
-        .values_list("pk", "organization_id")
-    )
+        members = Member.objects.active().filter(pk__gt=after, joined_party_on__lt=next_month).filter(Exists(bases))
+        return list(members.order_by("pk").values_list("pk", "organization_id")[:batch])
+
     written = 0
     last_pk = 0
     while True:
-        rows = list(missing.filter(pk__gt=last_pk)[:batch])
+        rows = candidates(last_pk)
         if not rows:
             return written
         last_pk = rows[-1][0]
+        # Not a NOT EXISTS in the candidates' query: PostgreSQL plans it on statistics taken before the
+        # run, which know no row of a new month, and made it a nested loop over every due the run
+        # had written so far, quadratic in the members (bench/dues_sweep.py: 100,000 took minutes).
+        # A range of members rather than their list, so the (member, month) key answers it.
+        written_already = set(
+            Due.objects.filter(month=month, member_id__gte=rows[0][0], member_id__lte=last_pk).values_list(
+                "member_id", flat=True
+            )
+        )
+        rows = [row for row in rows if row[0] not in written_already]
+        if not rows:
+            continue
         inputs = _Inputs.load((pk for pk, _org in rows), month)
         dues = []
         for pk, organization_id in rows:

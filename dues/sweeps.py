@@ -6,9 +6,14 @@ import datetime as dt
 
 from branches.sweeps import register
 
-from . import services
+from . import reminders, services
 
 
 @register("dues")
 def dues(today: dt.date) -> dict:
     return services.write_due_months(today)
+
+
+@register("dues_reminders")
+def dues_reminders(today: dt.date) -> dict:
+    return reminders.send_arrears_reminders(today)
