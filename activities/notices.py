@@ -93,3 +93,16 @@ def leave(params: Mapping[str, Any]) -> tuple[str, str]:
 def report_reply(params: Mapping[str, Any]) -> tuple[str, str]:
     """params: title (the report's), reply (the secretary's words, shown as written)."""
     return _("Your report was answered: %(title)s") % {"title": params["title"]}, params["reply"]
+
+
+@wording("away_report")
+def away_report(params: Mapping[str, Any]) -> tuple[str, str]:
+    """params: year, due (ISO date)."""
+    return (
+        _("Your report on life away for %(year)s is due") % {"year": params["year"]},
+        _(
+            "Please tell your branch about your thinking, your work and the organizational life you took part in "
+            "while away, by %(due)s."
+        )
+        % {"due": params["due"]},
+    )

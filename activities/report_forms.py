@@ -21,6 +21,13 @@ class ReportForm(forms.ModelForm):
         }
         help_texts = {"attachment": _("Optional: PDF, Word (DOC, DOCX), JPG or PNG, at most 10 MB.")}
 
+    def __init__(self, *args, itinerant: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not itinerant:
+            # The report on life away is for members away from home.
+            field = self.fields["kind"]
+            field.choices = [(value, label) for value, label in field.choices if value != Report.Kind.AWAY]
+
     def clean_attachment(self):
         upload = self.cleaned_data.get("attachment")
         if not upload:

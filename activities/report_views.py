@@ -21,7 +21,7 @@ from members.access import get_own_member
 from .access import get_managed_report, get_readable_report, managed_reports
 from .models import Report
 from .report_forms import ReplyForm, ReportForm
-from .reports import ReportError, next_report_due, reply_to_report, submit_report
+from .reports import ReportError, away_report_due, next_report_due, reply_to_report, submit_report
 
 
 @login_required
@@ -34,7 +34,13 @@ def my_reports(request):
         # Reading one's reports and their answers is one's own past, kept after a transfer.
         member = get_own_member(request.user, include_former=True)
     is_active = member.state == member.State.ACTIVE
-    form = ReportForm(request.POST or None, request.FILES or None) if is_active else None
+    # A link from the yearly reminder opens the form on the report it asks for.
+    initial = {"kind": request.GET["kind"]} if request.GET.get("kind") in Report.Kind.values else None
+    form = (
+        ReportForm(request.POST or None, request.FILES or None, itinerant=member.is_itinerant, initial=initial)
+        if is_active
+        else None
+    )
     if request.method == "POST" and form.is_valid():
         try:
             report = submit_report(member, form.save(commit=False))
@@ -56,6 +62,7 @@ def my_reports(request):
             "page": page,
             # A former member owes the branch they left no more reports.
             "due_on": next_report_due(member, today) if is_active else None,
+            "away_due_on": away_report_due(member, today) if is_active else None,
             "today": today,
         },
     )

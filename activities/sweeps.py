@@ -4,7 +4,7 @@ import datetime as dt
 
 from branches.sweeps import register
 
-from . import photos, services
+from . import photos, reports, services
 
 
 @register("plan")
@@ -30,3 +30,8 @@ def close(today: dt.date) -> dict:
 @register("checkin_photos")
 def checkin_photos(today: dt.date) -> dict:
     return photos.sweep()
+
+
+@register("away_reports")
+def away_reports(today: dt.date) -> dict:
+    return reports.remind_away_reports(today)

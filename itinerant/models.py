@@ -48,6 +48,9 @@ class MoveReport(models.Model):
     # A new number is checked by a code sent to it before the report can be sent at all.
     new_phone = models.CharField(_("new phone number"), max_length=16, blank=True)
     phone_verified_at = models.DateTimeField(_("new number verified at"), null=True, blank=True)
+    # The roster's values of the fields this report changes, as they were when it was sent: the
+    # queue shows when the secretary has changed one since, so crossing changes are seen, not lost.
+    before = models.JSONField(_("roster values when reported"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
     submitted_at = models.DateTimeField(_("submitted at"))
     decided_by = models.ForeignKey(

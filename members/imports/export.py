@@ -9,9 +9,10 @@ reading only, and the import refuses it.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Expression, QuerySet
 from django.utils.translation import ngettext
 from openpyxl import Workbook
 
@@ -19,6 +20,7 @@ from branches.params import parse_id
 
 from ..access import hardship_filter
 from ..models import Member, MemberChange
+from ..roster import badges
 from ..roster.search import name_or_phone
 from ..services import record_change
 from ..spreadsheets import (
@@ -38,13 +40,42 @@ TRUE_VALUES = {"1", "true", "yes", "on"}
 FALSE_VALUES = {"0", "false", "no", "off"}
 
 
+@dataclass(frozen=True)
+class ExportColumn:
+    """A column an app above ``members`` adds to the export, after the import's own (the permit number).
+
+    ``value`` builds an expression over ``Member`` rows (correlated on
+    ``OuterRef("pk")``), read in the export's own query. The import reads
+    only ``ROSTER_HEADERS`` and leaves any other column alone, so these are
+    for reading: a full export with them imports back unchanged.
+    """
+
+    header: str
+    value: Callable[[], Expression]
+
+
+_extra_columns: list[ExportColumn] = []
+
+
+def register_export_column(column: ExportColumn) -> ExportColumn:
+    """Add a column; a second registration under the same header replaces the first."""
+    _extra_columns[:] = [c for c in _extra_columns if c.header != column.header]
+    _extra_columns.append(column)
+    return column
+
+
+def extra_headers() -> list[str]:
+    return [column.header for column in _extra_columns]
+
+
 def filter_roster(queryset: QuerySet[Member], params: Mapping[str, str], *, user) -> QuerySet[Member]:
     """Apply the roster list's filter parameters to an already permission-scoped queryset.
 
     q (name or phone digits), group (id), status, itinerant, province (code),
     hardship (only for a ``user`` who may see it; ignored otherwise), activated
-    (or login: has a login), with yes/no or 1/0, and state (active by default;
-    "all" for every state), as the roster list reads them. Unknown values
+    (or login: has a login), with yes/no or 1/0, state (active by default;
+    "all" for every state) and each registered badge (``badge_<key>``: holds a
+    permit, in transit), as the roster list reads them. Unknown values
     filter nothing rather than erroring, as a hand-edited URL should still give a file.
     """
     q = (params.get("q") or "").strip()
@@ -72,6 +103,10 @@ def filter_roster(queryset: QuerySet[Member], params: Mapping[str, str], *, user
     state = params.get("state") or Member.State.ACTIVE
     if state in Member.State.values:
         queryset = queryset.filter(state=state)
+    for badge in badges.registered():
+        wanted = _yes_no(params, badge.attribute)
+        if wanted is not None:
+            queryset = queryset.filter(badge.condition()) if wanted else queryset.exclude(badge.condition())
     return queryset
 
 
@@ -110,16 +145,21 @@ def _national(phone: str) -> str:
 def roster_workbook(members: QuerySet[Member], *, full: bool = False) -> tuple[bytes, int]:
     """The members as an .xlsx, and how many rows it holds."""
     workbook = Workbook(write_only=True)
+    extra = {f"extra_{n}": column for n, column in enumerate(_extra_columns)}
     if full:
         sheet = workbook.create_sheet(title="花名册")
-        sheet.append(list(ROSTER_HEADERS))
+        sheet.append([*ROSTER_HEADERS, *extra_headers()])
     else:
         # Masked numbers would overwrite the real ones: the file says it is for reading, and the import refuses it.
         sheet = workbook.create_sheet(title=MASKED_SHEET_TITLE)
-        sheet.append([*ROSTER_HEADERS, MASKED_NOTE])
+        sheet.append([*ROSTER_HEADERS, MASKED_NOTE, *extra_headers()])
+    # The masked file's note stands right after the import's columns; the extra ones follow it.
+    gap = [] if full else [None]
+    members = members.annotate(**{name: column.value() for name, column in extra.items()})
     count = 0
     for member in members.select_related("group").order_by("organization_id", "name", "pk").iterator(chunk_size=2000):
-        sheet.append([safe_cell(cell) for cell in _row(member, full)])
+        cells = [*_row(member, full), *gap, *(getattr(member, name) or "" for name in extra)]
+        sheet.append([safe_cell(cell) for cell in cells])
         count += 1
     buffer = io.BytesIO()
     workbook.save(buffer)

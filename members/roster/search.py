@@ -23,6 +23,7 @@ from branches.models import Organization
 
 from .. import facts, pinyin
 from ..models import Contact, Member
+from . import badges
 
 # Names in pinyin order (艾 < 白 < 张), not by code point; the name breaks ties between equal pinyin.
 NAME_ORDER = ("name_pinyin", "name", "pk")
@@ -54,6 +55,8 @@ class RosterQuery:
     state: str = Member.State.ACTIVE
     silent_days: int | None = None
     sort: str = Sort.NAME
+    # (badge key, wanted): members with the badge (holds a permit, in transit), or without it.
+    badges: tuple[tuple[str, bool], ...] = ()
 
 
 NUMBER = re.compile(r"[\d\s()+-]+")
@@ -128,6 +131,12 @@ def search_roster(members: QuerySet[Member], query: RosterQuery, now: dt.datetim
         members = members.filter(user__isnull=not query.has_login)
     if query.state:
         members = members.filter(state=query.state)
+    if query.badges:
+        known = {badge.key: badge for badge in badges.registered()}
+        for key, wanted in query.badges:
+            if key in known:
+                condition = known[key].condition()
+                members = members.filter(condition) if wanted else members.exclude(condition)
     if query.silent_days is not None:
         # Never contacted counts as silent too.
         recent = Contact.objects.filter(member=OuterRef("pk"), at__gte=now - dt.timedelta(days=query.silent_days))

@@ -77,9 +77,10 @@ def add_member(data: dict[str, Any], by) -> Member:
     return member
 
 
-def update_member(member: Member, data: dict[str, Any], by) -> dict[str, list[str]]:
+def update_member(member: Member, data: dict[str, Any], by, *, note: str = "") -> dict[str, list[str]]:
     """Apply edited fields, validate the whole entry, save, and log each changed field old → new.
 
+    ``note`` goes with the logged change (what the change answered, e.g. a confirmed move report).
     Returns the logged changes ({} when nothing changed, and then nothing is written).
     """
     before = snapshot(member)
@@ -96,7 +97,7 @@ def update_member(member: Member, data: dict[str, Any], by) -> dict[str, list[st
     if changes:
         with transaction.atomic():
             member.save()
-            record_change(member, by, MemberChange.Action.UPDATED, changes)
+            record_change(member, by, MemberChange.Action.UPDATED, changes, note=note)
     return changes
 
 
