@@ -287,6 +287,30 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["dues"],
         "options": {"expires": 3600},
     },
+    # Arrears reminders, once a month per member: in the morning, after the night's dues; the notice
+    # keys are unique per member and month, so a missed morning is caught up by the next one.
+    "dues_reminders": {
+        "task": "branches.tasks.run_sweep",
+        "schedule": crontab(minute=0, hour="9"),
+        "args": ["dues_reminders"],
+        "options": {"expires": 3600},
+    },
+    # The yearly report on life away: itinerant members who have not sent this year's hear of it
+    # once, from 1 December; the notice key is per member and year, so a second run sends nothing.
+    "away_reports": {
+        "task": "branches.tasks.run_sweep",
+        "schedule": crontab(minute=30, hour="9"),
+        "args": ["away_reports"],
+        "options": {"expires": 3600},
+    },
+    # Letters of introduction: a warning before one runs out with no receipt, then its expiry; once a
+    # morning, before the digest. Notice keys per transfer and event make a second run tell nobody twice.
+    "transfers": {
+        "task": "branches.tasks.run_sweep",
+        "schedule": crontab(minute=40, hour="7"),
+        "args": ["transfers"],
+        "options": {"expires": 3600},
+    },
     # SMS, email and WeCom deliveries whose due time has come (quiet hours, retries).
     "deliver": {
         "task": "branches.tasks.run_sweep",
@@ -395,8 +419,10 @@ SMS_GATEWAY_TEMPLATE = env("SMS_GATEWAY_TEMPLATE", default='{"phone": "{phone}",
 # The activity-day morning notice is not among them: the reminder of the same
 # morning already texts every member who has not checked in, and one SMS a
 # morning is enough (it also keeps the 100,000-member dispatch light).
-NOTIFICATION_SMS_KINDS = env.list("NOTIFICATION_SMS_KINDS", default=["reminder", "absent", "greeting"])
-NOTIFICATION_EMAIL_KINDS = env.list("NOTIFICATION_EMAIL_KINDS", default=["reminder", "absent", "greeting"])
+NOTIFICATION_SMS_KINDS = env.list("NOTIFICATION_SMS_KINDS", default=["reminder", "absent", "greeting", "dues_arrears"])
+NOTIFICATION_EMAIL_KINDS = env.list(
+    "NOTIFICATION_EMAIL_KINDS", default=["reminder", "absent", "greeting", "dues_arrears"]
+)
 # The robot posts to a whole group chat: only notices that say nothing personal.
 NOTIFICATION_WECOM_KINDS = env.list("NOTIFICATION_WECOM_KINDS", default=["activity_day", "reminder"])
 

@@ -23,6 +23,7 @@ from dues import services as dues_services
 from dues.models import Category, Publication
 from evaluations.models import Assessment, Evaluation, Evidence, Item, ItemScore, Objection, Rating
 from evaluations.tests.conftest import build_member_scheme
+from itinerant.models import LifeWarning, MoveReport, Permit, Transfer, TransferProposal
 from members.models import Member, RosterImport, SignupRequest
 from members.tests.factories import InvitationFactory, MemberFactory, UserFactory
 from notifications.models import Greeting, MessageTemplate, Notification
@@ -174,6 +175,39 @@ def build_world() -> World:
     dues_payment.save(update_fields=["receipt"])
     publication = Publication.objects.create(organization=branch_a, year=month.year, half=1, published_at=now)
 
+    # Itinerant flows: bob reports a move and holds a permit; dave's relationship is being sent elsewhere.
+    move_report = MoveReport.objects.create(
+        member=bob, kind=MoveReport.Kind.LOCATION, city="matrix-city", submitted_at=now
+    )
+    permit = Permit.objects.create(
+        member=bob,
+        number="matrix-permit-1",
+        issued_by="matrix-committee",
+        issued_on=now.date(),
+        reason="务工",
+        entered_at=now,
+    )
+    transfer = Transfer.objects.create(
+        member=dave, from_organization=branch_a, to_name="matrix-outside", requested_at=now
+    )
+    # charlie's letter from branch B to branch A is issued: A's secretaries see it from the receiving side.
+    incoming_transfer = Transfer.objects.create(
+        member=charlie,
+        from_organization=branch_b,
+        to_organization=branch_a,
+        state=Transfer.State.ISSUED,
+        letter_number="matrix-letter-1",
+        issued_on=now.date(),
+        valid_until=now.date() + dt.timedelta(days=90),
+        requested_at=now,
+    )
+    life_warning = LifeWarning.objects.create(
+        member=bob, level=LifeWarning.Level.TALK, since=now.date() - dt.timedelta(days=100), raised_on=now.date()
+    )
+    transfer_proposal = TransferProposal.objects.create(
+        member=bob, away_since=now.date() - dt.timedelta(days=200), place="matrix-city", raised_on=now.date()
+    )
+
     world.personas["superuser"] = superuser
     world.targets = {
         "activity": Target({"pk": activity.pk}, IN_BRANCH),
@@ -211,5 +245,14 @@ def build_world() -> World:
         "dues_basis": Target({"pk": declared.pk}, IN_BRANCH),
         "dues_payment": Target({"pk": dues_payment.pk}, IN_BRANCH),
         "dues_publication": Target({"pk": publication.pk}, IN_BRANCH),
+        # Itinerant flows are the branch's: a group leader has no transfer capability.
+        "move_report": Target({"pk": move_report.pk}, IN_BRANCH),
+        "permit": Target({"pk": permit.pk}, IN_BRANCH),
+        "transfer": Target({"pk": transfer.pk}, IN_BRANCH),
+        "incoming_transfer": Target({"pk": incoming_transfer.pk}, IN_BRANCH),
+        "life_warning": Target({"pk": life_warning.pk}, IN_BRANCH),
+        # bob, as the one whose permits are kept: by the branch, not by his group's leader.
+        "permit_member": Target({"pk": bob.pk}, IN_BRANCH),
+        "transfer_proposal": Target({"pk": transfer_proposal.pk}, IN_BRANCH),
     }
     return world

@@ -257,8 +257,69 @@ RULES: dict[str, Rule] = {
     "evaluations:scheme_item": managed(C.REVIEW_EVALUATIONS, "item"),
     "evaluations:scheme_delete_item": managed(C.REVIEW_EVALUATIONS, "item"),
     # Dues: the secretary's ledger.
+    "dues:ledger": managed(C.RECORD_DUES, "branch_a"),
+    "dues:member": managed(C.RECORD_DUES, "dues_member"),
+    "dues:set_basis": managed(C.RECORD_DUES, "dues_member"),
+    "dues:add_relief": managed(C.RECORD_DUES, "dues_member"),
+    "dues:record_payment": managed(C.RECORD_DUES, "dues_member"),
+    "dues:queue": workspace(C.RECORD_DUES),
+    "dues:arrears": workspace(C.RECORD_DUES),
+    "dues:decide_payment": managed(C.RECORD_DUES, "dues_payment"),
+    "dues:decide_basis": managed(C.RECORD_DUES, "dues_basis"),
+    # The member sees their own receipt here too; the secretaries of their branch to confirm it.
+    "dues:receipt": own_or_managed(C.RECORD_DUES, "dues_payment"),
     # Dues: the member's own ledger.
+    # Reading one's ledger and receipts is one's own past; reporting and declaring act in the branch.
+    "dues:mine": member_history(),
+    "dues:report": member(),
+    "dues:declare": member(),
+    "dues:my_receipt": own("dues_payment"),
     # Dues: the committee's totals and the half-year publication.
+    # Itinerant: moves reported by members.
+    # Reading one's reports is one's own past; reporting and withdrawing act in the branch.
+    "itinerant:my_moves": member_history(),
+    "itinerant:report_move": member(),
+    "itinerant:verify_phone": member(),
+    "itinerant:withdraw_move": own("move_report"),
+    "itinerant:move_queue": workspace(C.MANAGE_ROSTER),
+    "itinerant:decide_move": managed(C.MANAGE_ROSTER, "move_report"),
+    # Itinerant: transfers of the Party relationship.
+    # The sending side: outgoing transfers of the branch, from the request on (dave's, to an outside name).
+    "itinerant:transfers": workspace(C.APPROVE_TRANSFERS),
+    "itinerant:register_incoming": workspace(C.APPROVE_TRANSFERS),
+    "itinerant:start_transfer": managed(C.APPROVE_TRANSFERS, "member"),
+    "itinerant:transfer": managed(C.APPROVE_TRANSFERS, "transfer"),
+    "itinerant:letter": managed(C.APPROVE_TRANSFERS, "transfer"),
+    "itinerant:transfer_approve": managed(C.APPROVE_TRANSFERS, "transfer"),
+    "itinerant:transfer_refuse": managed(C.APPROVE_TRANSFERS, "transfer"),
+    "itinerant:transfer_issue": managed(C.APPROVE_TRANSFERS, "transfer"),
+    "itinerant:transfer_receipt": managed(C.APPROVE_TRANSFERS, "transfer"),
+    "itinerant:transfer_cancel": managed(C.APPROVE_TRANSFERS, "transfer"),
+    # The receiving side: charlie's letter from branch B to branch A; B, the sender, is not the receiver.
+    "itinerant:incoming": managed(C.APPROVE_TRANSFERS, "incoming_transfer"),
+    "itinerant:incoming_accept": managed(C.APPROVE_TRANSFERS, "incoming_transfer"),
+    "itinerant:incoming_refuse": managed(C.APPROVE_TRANSFERS, "incoming_transfer"),
+    # One's transfers are one's own past (a member transferred out reads them); asking acts in the branch.
+    "itinerant:my_transfers": member_history(),
+    "itinerant:request_transfer": member(),
+    # Itinerant: permits and the six-month warnings.
+    # Permits and warnings are the branch's roster keepers' (a group leader's list is empty, its objects 404);
+    # a member never reaches them, not even their own.
+    "itinerant:permits": workspace(C.MANAGE_ROSTER),
+    "itinerant:add_permit": managed(C.MANAGE_ROSTER, "permit_member"),
+    "itinerant:permit": managed(C.MANAGE_ROSTER, "permit"),
+    "itinerant:warnings": workspace(C.MANAGE_ROSTER),
+    "itinerant:resolve_warning": managed(C.MANAGE_ROSTER, "life_warning"),
+    # A proposed transfer is for those who can start one.
+    "itinerant:proposals": workspace(C.APPROVE_TRANSFERS),
+    "itinerant:dismiss_proposal": managed(C.APPROVE_TRANSFERS, "transfer_proposal"),
+    "dues:totals": workspace(C.RECORD_DUES),
+    "dues:totals_xlsx": workspace(C.RECORD_DUES),
+    "dues:publish": managed(C.RECORD_DUES, "branch_a"),
+    # A member's list of their branch's publications; managers find them on the publishing page.
+    "dues:publications": member(),
+    # The branch's active members (bob) and those who keep its dues.
+    "dues:publication": own_or_managed(C.RECORD_DUES, "dues_publication"),
 }
 
 # --- Who may do what where, written down apart from the code under test -------------------

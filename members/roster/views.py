@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from branches.access import Capability, capability_required, scope_of
 from branches.errors import add_to_form
 from branches.params import parse_id, parse_next
+from branches.urlcache import id_url
 
 from .. import facts
 from ..access import HARDSHIP_FIELDS, can_see_hardship, get_managed_member, managed_members
@@ -33,10 +35,11 @@ from ..errors import RosterError
 from ..models import Member
 from ..provinces import Province
 from ..validators import mask_phone
+from . import badges, services
 from . import distribution as charts
-from . import services
 from .audit import audit_log
 from .forms import ContactForm, MemberForm, MoveForm, RosterFilterForm, TransferForm, VisitForm
+from .rows import render_rows
 from .search import NAME_ORDER, attach_activity_facts, search_roster, silent_members
 
 PER_PAGE = 50
@@ -48,6 +51,21 @@ SEARCH_COUNT_CAP = 1000
 SEARCHES_KEY = "roster_searches"
 SEARCHES_KEPT = 20
 SEARCH_PARAM = "s"
+# What a row of the list shows (and the hardship check reads: the branch's path). The
+# other thirty columns and the login's row cost more to load than the page's template.
+LIST_FIELDS = (
+    "name",
+    "state",
+    "status",
+    "province",
+    "city",
+    "phone",
+    "user_id",
+    "in_hardship",
+    "last_contact_at",
+    "organization__path",
+    "group__name",
+)
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -66,20 +84,31 @@ def roster_list(request):
         return _search_redirect(request)
     form = RosterFilterForm(_list_params(request) or None, user=request.user)
     query = form.to_query()
-    members = search_roster(managed_members(request.user), query).select_related("organization", "group", "user")
+    members = (
+        badges.with_badges(search_roster(managed_members(request.user), query))
+        .select_related("organization", "group")
+        .only(*LIST_FIELDS)
+    )
     if query.q.strip():
         paginator = CappedPaginator(members, PER_PAGE, cap=SEARCH_COUNT_CAP, page=request.GET.get("page"))
     else:
         paginator = Paginator(members, PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     scope = scope_of(request.user)
-    # Labels looked up once per page, not through get_FOO_display for each row.
+    # Labels looked up once per page, not through get_FOO_display for each row;
+    # links and dates formatted here, not by {% url %} and |date fifty times.
     statuses = {value: str(label) for value, label in Member.Status.choices}
     provinces = {value: str(label) for value, label in Province.choices}
+    detail_url = id_url("roster:detail")
     for member in page.object_list:
         member.show_hardship = member.in_hardship and scope.can(Capability.SEE_HARDSHIP, member.organization)
         member.status_label = statuses.get(member.status, member.status)
         member.province_label = provinces.get(member.province, member.province)
+        member.detail_url = detail_url(member.pk)
+        member.last_contact_day = (
+            timezone.localtime(member.last_contact_at).strftime("%Y-%m-%d") if member.last_contact_at else ""
+        )
+        member.badges = badges.badges_of(member)
     # The export takes the list's filters; a search stays in the session, so the file is of the filters only.
     export_params = request.GET.copy()
     for name in ("page", SEARCH_PARAM):
@@ -87,6 +116,7 @@ def roster_list(request):
     context = {
         "form": form,
         "page": page,
+        "rows": render_rows(page.object_list),
         "export_query": export_params.urlencode(),
         # The unmasked export and the import are for those who import (``Capability.IMPORT_ROSTER``).
         "may_import": scope.anywhere(Capability.IMPORT_ROSTER),
@@ -180,6 +210,7 @@ def _detail(request, member: Member, *, status: int = 200, revealed: bool = Fals
         "transfer_form": forms.get("transfer_form") or TransferForm(),
         "move_form": forms.get("move_form") or MoveForm(user=user, member=member),
         "show_hardship": hardship,
+        "badges": badges.member_badges(member),
         "masked_emergency_phone": mask_phone(member.emergency_phone),
     }
     if hardship:
@@ -191,7 +222,7 @@ def _detail(request, member: Member, *, status: int = 200, revealed: bool = Fals
 @login_required
 @require_safe
 def member_detail(request, pk: int):
-    return _detail(request, get_managed_member(request.user, pk, with_facts=True))
+    return _detail(request, get_managed_member(request.user, pk, with_facts=True, with_badges=True))
 
 
 @login_required
