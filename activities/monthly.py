@@ -216,7 +216,7 @@ def _merge(year: int, members: QuerySet) -> tuple[str, list]:
     now = ", ".join(f"fresh.{value}" for value in values)
     updates = ", ".join(f"{column} = fresh.{value}" for column, value in zip(counted, values, strict=True))
     columns = ", ".join([member, year_column, month, *counted])
-    subjects, subject_params = members.query.sql_with_params()
+    subjects, subject_params = members.order_by().query.sql_with_params()
     sql = (
         f"WITH fresh AS MATERIALIZED ({fresh}), "  # noqa: S608
         f"changed AS (UPDATE {table} SET {updates} FROM fresh "

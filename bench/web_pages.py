@@ -12,8 +12,9 @@ online branch, a year of activities), starts gunicorn (2 sync workers) with
 floor, a logged-in view that loads the database session and the user, asks
 one indexed query and renders a small template. Each page is then timed
 against the floor, alternately, ``--rounds`` times, on the same server and
-database: requests/s, p50 and p99 latency, the page's queries (counted
-in-process with the test client) and the ratio of the page's requests/s to
+database: requests/s, p50 and p99 latency, the page's queries and Python
+function calls (counted in-process with the test client; the calls do not
+move with the machine's load) and the ratio of the page's requests/s to
 the floor's run just before it. The exit status is 1 when a member page
 stays below 0.35 of the floor or a secretary page below 0.2 (median of the
 rounds).
@@ -36,6 +37,8 @@ from dataclasses import dataclass
 
 from throwaway import ROOT, create_database, database_url, setup_django, wait_for_port
 
+FLOOR_TEMPLATES = ROOT / "bench" / "web_floor" / "templates"
+
 GOALS = {"member": 0.35, "secretary": 0.2}
 # The sessions written here must verify in gunicorn: the same key on both sides.
 SECRET_KEY = "bench-web-pages-" + "x" * 40
@@ -48,6 +51,7 @@ class Page:
     path: str
     who: str  # "member" or "secretary"
     queries: int = 0
+    calls: int = 0  # Python function calls of one request: what the page costs in Python, whatever the load
 
 
 @dataclass
@@ -124,8 +128,15 @@ def seed() -> tuple[dict[str, tuple[str, int]], list[Page]]:
     return sessions, pages
 
 
-def count_queries(pages: list[Page], users: dict[str, object]) -> None:
-    """Each page's queries, asked in-process through the test client on the same database and cache."""
+def count_queries(pages: list[Page], users: dict[str, object]) -> int:
+    """Each page's queries and Python calls, asked in-process through the test client; returns the floor's calls.
+
+    Calls are counted by cProfile over one request: unlike requests/s they do
+    not move with the machine's load, so two runs compare even on a busy host.
+    """
+    import cProfile
+    import pstats
+
     from django.conf import settings
     from django.db import connection
     from django.test import Client, override_settings
@@ -140,14 +151,26 @@ def count_queries(pages: list[Page], users: dict[str, object]) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    for page in pages:
-        with override_settings(STORAGES=storages):
+    floor_templates = [{**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], FLOOR_TEMPLATES]}]
+
+    def calls_of(client, path: str) -> int:
+        profile = cProfile.Profile()
+        profile.enable()
+        client.get(path)
+        profile.disable()
+        return pstats.Stats(profile).total_calls
+
+    with override_settings(STORAGES=storages, ROOT_URLCONF="bench.web_floor.urls", TEMPLATES=floor_templates):
+        for page in pages:
             clients[page.who].get(page.path)  # the first request fills what later requests find in the cache
             with CaptureQueriesContext(connection) as queries:
                 response = clients[page.who].get(page.path)
-        if response.status_code != 200:
-            raise SystemExit(f"{page.name}: status {response.status_code} in-process")
-        page.queries = len(queries)
+            if response.status_code != 200:
+                raise SystemExit(f"{page.name}: status {response.status_code} in-process")
+            page.queries = len(queries)
+            page.calls = calls_of(clients[page.who], page.path)
+        clients["member"].get("/floor/")
+        return calls_of(clients["member"], "/floor/")
 
 
 def server_env() -> dict[str, str]:
@@ -241,7 +264,7 @@ def main() -> None:
             pages = [page for page in pages if page.name in wanted]
         users = {who: User.objects.get(pk=user_id) for who, (_, user_id) in sessions.items()}
         sessions = {who: key for who, (key, _) in sessions.items()}
-        count_queries(pages, users)
+        floor_calls = count_queries(pages, users)
         floor_queries = 3  # session, user, the one indexed query
         print(f"database: {connection.vendor}; cache: {'redis' if os.environ.get('REDIS_URL') else 'file'}")
         print(f"seeded the demo in {time.perf_counter() - started:.1f} s; load average {os.getloadavg()}")
@@ -253,10 +276,10 @@ def main() -> None:
             check(port, page.path, sessions[page.who])
         print(
             f"wrk: {args.connections} connections, {args.duration} s a run; gunicorn {args.workers} sync workers; "
-            f"floor {floor_queries} queries"
+            f"floor {floor_queries} queries, {floor_calls} Python calls"
         )
         print(
-            f"{'page':26} {'q':>3} {'floor r/s':>9} {'page r/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
+            f"{'page':26} {'q':>3} {'calls':>7} {'floor r/s':>9} {'page r/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
             f"{'floor p50':>9} {'ratio':>6}"
         )
         for page in pages:
@@ -269,8 +292,8 @@ def main() -> None:
                 ratio = run.rps / floor.rps
                 ratios.append(ratio)
                 print(
-                    f"{page.name:26} {page.queries:3} {floor.rps:9.1f} {run.rps:9.1f} {run.p50:7.1f} {run.p99:7.1f} "
-                    f"{floor.p50:9.1f} {ratio:6.2f}"
+                    f"{page.name:26} {page.queries:3} {page.calls:7} {floor.rps:9.1f} {run.rps:9.1f} {run.p50:7.1f} "
+                    f"{run.p99:7.1f} {floor.p50:9.1f} {ratio:6.2f}"
                 )
             median = statistics.median(ratios)
             goal = GOALS[page.who]

@@ -15,11 +15,13 @@ Use them on forms shown on busy pages; any other form keeps the stock widgets.
 
 from __future__ import annotations
 
+import html
+
 from django import forms
 from django.forms.models import ModelChoiceIterator
 from django.template.loader import render_to_string
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import gettext
 
 
@@ -55,21 +57,38 @@ class LightNumberInput(LightInputMixin, forms.NumberInput):
 
 
 class LightSelect(forms.Select):
+    """Django's ``select.html`` and ``select_option.html``, with ``optgroups``' rules for what is selected."""
+
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<select name="{conditional_escape(widget["name"])}"{attributes(widget["attrs"])}>']
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'<optgroup label="{conditional_escape(group_name)}">')
-            for option in options:
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
+        values = self.format_value(value)
+        parts = [f'<select name="{_escape(name)}"{attributes(attrs)}>']
+        has_selected = False
+        for option_value, option_label in self.choices:
+            if isinstance(option_label, (list, tuple)):
+                group, options = option_value, option_label
+                parts.append(f'<optgroup label="{_escape(group)}">')
+            else:
+                group, options = None, ((option_value, option_label),)
+            for subvalue, sublabel in options:
+                subvalue = "" if subvalue is None else subvalue
+                # As optgroups(): a single select marks its first match only.
+                selected = (not has_selected or self.allow_multiple_selected) and str(subvalue) in values
+                has_selected |= selected
                 parts.append(
-                    f'<option value="{conditional_escape(str(option["value"]))}"{attributes(option["attrs"])}>'
-                    f"{conditional_escape(option['label'])}</option>"
+                    f'<option value="{_escape(subvalue)}"{" selected" if selected else ""}>{_escape(sublabel)}</option>'
                 )
-            if group_name:
+            if group is not None:
                 parts.append("</optgroup>")
         parts.append("</select>")
-        return mark_safe("".join(parts))  # noqa: S308 -- every part is escaped above
+        return mark_safe("".join(parts))  # noqa: S308 -- every part is escaped
+
+
+def _escape(value) -> str:
+    """``conditional_escape`` for the many short strings of a select: Django's ``escape`` is ``html.escape``."""
+    return str(value) if isinstance(value, SafeData) else html.escape(str(value))
 
 
 class CachedModelChoiceIterator(ModelChoiceIterator):

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from activities.monthly import refresh_member_months
 from branches.chunks import chunked
+from members.models import Member
 
 from .lookups import IdsIn, json_rows
 from .models import ZERO, Assessment, Evaluation, Item, ItemScore, Section, Subject
@@ -53,11 +54,13 @@ def score_automatic(
         if item.method in RULES:
             items_by_rule[item.method].append(item)
     key = subject_field(evaluation)
-    assessments = Assessment.objects.filter(evaluation=evaluation)
+    subjects = list(Assessment.objects.filter(evaluation=evaluation).values_list(key, "pk").order_by("pk"))
     if evaluation.scheme.subject == Subject.MEMBER and any(RULES[method].monthly for method in items_by_rule):
-        # The records as they are now, whatever changed since the last scoring.
-        refresh_member_months(period.year, assessments.values("member_id"))
-    subjects = list(assessments.values_list(key, "pk").order_by("pk"))
+        # The records as they are now, whatever changed since the last scoring. The ids go
+        # as one array rather than as a subquery on the assessments, which a round just
+        # opened has written in this very transaction: the planner would take them for none.
+        members = Member.objects.filter(IdsIn("pk", [member_id for member_id, _pk in subjects])).values("pk")
+        refresh_member_months(period.year, members)
     now = timezone.now()
     written = done = 0
     if progress:

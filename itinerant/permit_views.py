@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -68,6 +69,7 @@ def permit_list(request):
 def _initial(member) -> dict:
     parent = member.organization.parent
     return {
+        "issued_on": timezone.localdate(),
         "issued_by": parent.name if parent else "",
         "province": member.province,
         "city": member.city,
@@ -130,8 +132,12 @@ def permit_detail(request, pk: int):
                     service.return_permit(permit, form.cleaned_data["on"], request.user)
                     done = _("Return recorded: the member no longer holds this permit.")
             except service.PermitError as error:
-                if error.field == "returned_on" or error.field == "checked_on":
+                if action != "edit" and error.field in ("checked_on", "returned_on"):
                     error.field = "on"
+                if error.field is None:
+                    # The permit has moved on (returned meanwhile): the page says so as it now is.
+                    show_error(request, error)
+                    return redirect("itinerant:permit", pk=permit.pk)
                 add_to_form(form, error)
             else:
                 messages.success(request, done)

@@ -311,6 +311,20 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["transfers"],
         "options": {"expires": 3600},
     },
+    # Six-month warnings and proposed transfers: once a morning, before the digest that counts them;
+    # the rows are unique per member and spell (or stay), so a second run writes nothing.
+    "life_warnings": {
+        "task": "branches.tasks.run_sweep",
+        "schedule": crontab(minute=50, hour="7"),
+        "args": ["life_warnings"],
+        "options": {"expires": 3600},
+    },
+    "itinerant_proposals": {
+        "task": "branches.tasks.run_sweep",
+        "schedule": crontab(minute=55, hour="7"),
+        "args": ["itinerant_proposals"],
+        "options": {"expires": 3600},
+    },
     # SMS, email and WeCom deliveries whose due time has come (quiet hours, retries).
     "deliver": {
         "task": "branches.tasks.run_sweep",

@@ -155,8 +155,8 @@ def test_a_former_member_gets_no_new_permit(secretary_client, world):
 # --- Checking, returning, correcting -------------------------------------------------------------
 
 
-def post_action(client, permit, action, **data):
-    return client.post(reverse("itinerant:permit", args=[permit.pk]), {"action": action, **data})
+def post_action(client, permit, action, *, follow=False, **data):
+    return client.post(reverse("itinerant:permit", args=[permit.pk]), {"action": action, **data}, follow=follow)
 
 
 def test_a_check_is_recorded_and_logged(secretary_client, world):
@@ -280,3 +280,14 @@ def test_a_member_gets_403_on_the_list_and_404_on_their_own_permit(client, world
     assert client.get(reverse("itinerant:permits")).status_code == 403
     assert client.get(reverse("itinerant:permit", args=[permit.pk])).status_code == 404
     assert client.get(reverse("itinerant:add_permit", args=[world.bob.pk])).status_code == 404
+
+
+def test_checking_a_permit_returned_meanwhile_says_so_and_changes_nothing(secretary_client, world):
+    permit = make_permit(world.bob, issued_on=TODAY - dt.timedelta(days=40), returned_on=TODAY)
+    response = post_action(secretary_client, permit, "check", **{"check-on": TODAY.isoformat()}, follow=True)
+    assert response.redirect_chain == [(reverse("itinerant:permit", args=[permit.pk]), 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        _("This permit has been returned; it is no longer checked.")
+    ]
+    permit.refresh_from_db()
+    assert permit.checked_on is None

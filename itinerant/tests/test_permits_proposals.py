@@ -57,8 +57,9 @@ def settled(world):
     return world
 
 
-def test_the_sweep_is_registered():
+def test_the_sweep_is_registered_and_beat_runs_it_each_morning(settings):
     assert "itinerant_proposals" in REGISTRY
+    assert settings.CELERY_BEAT_SCHEDULE["itinerant_proposals"]["args"] == ["itinerant_proposals"]
 
 
 def test_seven_months_at_one_place_propose_a_transfer_once(settled):

@@ -48,8 +48,12 @@ def keep_alive(*members: Member, on: dt.date) -> None:
         Contact.objects.create(member=member, at=at(on), note="电话联系")
 
 
-def test_the_sweep_is_registered():
+def test_the_sweep_is_registered_and_beat_runs_it_each_morning():
     assert "life_warnings" in REGISTRY
+    entry = settings.CELERY_BEAT_SCHEDULE["life_warnings"]
+    assert entry["args"] == ["life_warnings"]
+    # Before the managers' digest, which counts the new warnings.
+    assert entry["schedule"].hour == {7} and entry["schedule"].minute == {50}
 
 
 def test_nobody_is_warned_before_three_months(world):

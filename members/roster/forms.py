@@ -70,7 +70,8 @@ class RosterFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["group"].queryset = managed_groups(user)
+        # A choice shows the group's name and filters by its id: the rest of the row stays unread.
+        self.fields["group"].queryset = managed_groups(user).only("name")
         if not sees_hardship_anywhere(user):
             del self.fields["hardship"]
         # The states apps above the roster know (holds a permit, in transit): yes, no or either.

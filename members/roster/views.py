@@ -100,13 +100,14 @@ def roster_list(request):
     statuses = {value: str(label) for value, label in Member.Status.choices}
     provinces = {value: str(label) for value, label in Province.choices}
     detail_url = id_url("roster:detail")
+    here = timezone.get_current_timezone()
     for member in page.object_list:
         member.show_hardship = member.in_hardship and scope.can(Capability.SEE_HARDSHIP, member.organization)
         member.status_label = statuses.get(member.status, member.status)
         member.province_label = provinces.get(member.province, member.province)
         member.detail_url = detail_url(member.pk)
         member.last_contact_day = (
-            timezone.localtime(member.last_contact_at).strftime("%Y-%m-%d") if member.last_contact_at else ""
+            member.last_contact_at.astimezone(here).strftime("%Y-%m-%d") if member.last_contact_at else ""
         )
         member.badges = badges.badges_of(member)
     # The export takes the list's filters; a search stays in the session, so the file is of the filters only.
