@@ -150,8 +150,8 @@ class Organization(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         with transaction.atomic():
-            if self.pk is None:
-                # The path holds our own primary key, known only after the insert.
+            if self._state.adding:
+                # The path holds our own primary key, known only after the insert (or given to it).
                 super().save(*args, **kwargs)
                 self.path, self.depth = self._compute_path()
                 type(self).objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)

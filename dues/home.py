@@ -29,7 +29,8 @@ FACTS = (
 
 @register_home_annotations
 def dues_facts(today: dt.date) -> dict:
-    this_month = Due.objects.filter(member=OuterRef("pk"), month=first_of_month(today))
+    # No sort: the model's default one orders by member, which joins the member table into each subquery.
+    this_month = Due.objects.filter(member=OuterRef("pk"), month=first_of_month(today)).order_by()
     arrears = unpaid(today).filter(member=OuterRef("pk")).order_by()
     return {
         "home_dues_month_fen": Subquery(this_month.values("amount_fen")[:1], output_field=BigIntegerField()),

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_safe
 
 from branches.access import scope_of
 
-from .access import own_member
+from .access import OwnAnnotations, own_member
 from .home import home_annotations, home_sections, next_activity_on
 from .models import Member, SignupRequest, anniversary
 from .workspace.registry import panels as workspace_panels
@@ -19,7 +19,12 @@ def home(request):
         return render(request, "members/landing.html")
     today = timezone.localdate()
     context: dict = {"today": today}
-    member = own_member(request.user, include_former=True, annotations=home_annotations(today))
+    # Keyed by the day: the sections' expressions are the same all day, so the load is compiled once a day.
+    member = own_member(
+        request.user,
+        include_former=True,
+        annotations=OwnAnnotations(("home", today), lambda: home_annotations(today)),
+    )
     if member is not None and member.state != Member.State.ACTIVE:
         # Transferred out: the branch's present (its activity days, what is due)
         # is no longer theirs; their own past stays readable.

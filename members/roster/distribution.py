@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext
 
 from ..models import Member
@@ -22,13 +22,14 @@ def province_distribution(members: QuerySet[Member]) -> list[tuple[str, int]]:
 
 def group_distribution(members: QuerySet[Member]) -> list[tuple[str, int]]:
     """(group name, count) of active members per group, in tree order; "no group" last."""
-    rows = list(
-        members.active()
-        .values_list("group__name", "group__path")
-        .annotate(n=Count("id"))
-        .order_by(F("group__path").asc(nulls_last=True))
-    )
+    rows = members.active().values_list("group__name", "group__path").annotate(n=Count("id")).order_by()
+    # Tree order by the ids along the path, as numbers: as text, /1/10/ sorts before /1/9/.
+    rows = sorted(rows, key=lambda row: (row[1] is None, _path_ids(row[1])))
     return [(name if name is not None else gettext("No group"), n) for name, _path, n in rows]
+
+
+def _path_ids(path: str | None) -> tuple[int, ...]:
+    return tuple(int(part) for part in (path or "").split("/") if part.isdigit())
 
 
 def bar_chart(rows: list[tuple[str, int]], bar: int = 18, gap: int = 6) -> dict:

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from branches.tests.factories import OrganizationFactory
+from branches.tests.factories import GroupFactory, OrganizationFactory
 from members.models import Contact, Member, MemberChange, Visit
 from members.provinces import Province
 from members.roster.audit import ACTIVATION_SMS_NOTE
@@ -250,6 +250,20 @@ def test_the_distribution_counts_active_members_per_province_and_group(client, s
     assert response.context["provinces"] == expected
     assert response.context["groups"][:2] == [("一组", 1), ("二组", 1)]
     assert "<svg" in response.content.decode()
+
+
+def test_the_distribution_lists_groups_in_tree_order_when_their_ids_differ_in_length(client, secretary, branch_a):
+    # Ids far above any sequence a test run reaches: 9,999,999 and 10,000,000 sort the other way round as text.
+    nine = GroupFactory(id=9_999_999, parent=branch_a, name="九组")
+    ten = GroupFactory(id=10_000_000, parent=branch_a, name="十组")
+    MemberFactory(organization=branch_a, group=ten)
+    MemberFactory(organization=branch_a, group=nine)
+    MemberFactory(organization=branch_a)
+    assert ten.path < nine.path  # as text: the order below must not rest on it
+    response = client_for(client, secretary).get(reverse("roster:distribution"))
+    with translation.override("zh-hans"):
+        no_group = translation.gettext("No group")
+    assert response.context["groups"] == [("九组", 1), ("十组", 1), (no_group, 1)]
 
 
 def test_a_group_admins_distribution_covers_only_their_group(client, group_admin, branch_a, groups, target):
