@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("evaluations.urls")),
     path("dues/", include("dues.urls")),
     path("itinerant/", include("itinerant.urls")),
+    path("committees/", include("committees.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded files (check-in photos, study material, report attachments) are

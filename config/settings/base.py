@@ -45,6 +45,7 @@ LOCAL_APPS = [
     "evaluations",
     "dues",
     "itinerant",
+    "committees",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -325,6 +326,14 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["itinerant_proposals"],
         "options": {"expires": 3600},
     },
+    # Committee terms: six months and one month before a term ends, once each; the mark on the term and the
+    # notice keys make a replayed morning send nothing twice.
+    "committee_terms": {
+        "task": "branches.tasks.run_sweep",
+        "schedule": crontab(minute=35, hour="7"),
+        "args": ["committee_terms"],
+        "options": {"expires": 3600},
+    },
     # SMS, email and WeCom deliveries whose due time has come (quiet hours, retries).
     "deliver": {
         "task": "branches.tasks.run_sweep",
@@ -442,6 +451,12 @@ NOTIFICATION_WECOM_KINDS = env.list("NOTIFICATION_WECOM_KINDS", default=["activi
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="netbranch <noreply@localhost>")
+
+# The branch committee's term in years by branch type, and for the others (支部工作条例 art. 21), and the
+# member count above which the committee view flags a branch (the 条例's guideline of 50).
+COMMITTEE_TERM_YEARS = {"village": 5, "community": 5}
+COMMITTEE_DEFAULT_TERM_YEARS = 3
+BRANCH_SIZE_GUIDELINE = 50
 
 SITE_NAME = _("netbranch")
 

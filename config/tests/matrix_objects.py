@@ -19,6 +19,7 @@ from activities.models import Leave, MaterialDelivery, Report, StudyMaterial
 from activities.tests.factories import ActivityFactory
 from branches.models import Organization, Role
 from branches.tests.factories import GroupFactory, OrganizationFactory, RoleFactory
+from committees.models import Post
 from dues import services as dues_services
 from dues.models import Category, Publication
 from evaluations.models import Assessment, Evaluation, Evidence, Item, ItemScore, Objection, Rating
@@ -208,6 +209,9 @@ def build_world() -> World:
         member=bob, away_since=now.date() - dt.timedelta(days=200), place="matrix-city", raised_on=now.date()
     )
 
+    committee_post = Post.objects.create(
+        organization=branch_a, member=bob, kind=Post.Kind.DEPUTY, started_on=now.date() - dt.timedelta(days=30)
+    )
     world.personas["superuser"] = superuser
     world.targets = {
         "activity": Target({"pk": activity.pk}, IN_BRANCH),
@@ -254,5 +258,7 @@ def build_world() -> World:
         # bob, as the one whose permits are kept: by the branch, not by his group's leader.
         "permit_member": Target({"pk": bob.pk}, IN_BRANCH),
         "transfer_proposal": Target({"pk": transfer_proposal.pk}, IN_BRANCH),
+        # The committee is the branch's: a group leader gives no roles.
+        "committee_post": Target({"pk": committee_post.pk}, IN_BRANCH),
     }
     return world

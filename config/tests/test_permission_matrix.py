@@ -320,6 +320,14 @@ RULES: dict[str, Rule] = {
     "dues:publications": member(),
     # The branch's active members (bob) and those who keep its dues.
     "dues:publication": own_or_managed(C.RECORD_DUES, "dues_publication"),
+    # --- the branch committee: kept by those who give roles, the branch's secretaries and above ---
+    "committees:overview": workspace(C.MANAGE_ROLES),
+    "committees:branch": managed(C.MANAGE_ROLES, "branch_a"),
+    "committees:add_post": managed(C.MANAGE_ROLES, "branch_a"),
+    "committees:record_election": managed(C.MANAGE_ROLES, "branch_a"),
+    "committees:edit_post": managed(C.MANAGE_ROLES, "committee_post"),
+    "committees:end_post": managed(C.MANAGE_ROLES, "committee_post"),
+    "committees:grant_role": managed(C.MANAGE_ROLES, "committee_post"),
 }
 
 # --- Who may do what where, written down apart from the code under test -------------------

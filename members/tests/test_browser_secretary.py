@@ -381,10 +381,14 @@ SECRETARY_TASKS = [
     Task("evaluation", ["考评"], ["Evaluation"]),
     Task("channels", ["通知方式", "支部通知设置"], ["Channels", "Branch channels"]),
     Task("message templates", ["消息模板"], ["Message templates"]),
+    Task("branch committee", ["支部委员会"], ["Branch committee"], within=BRANCH),
+    Task("committees and terms", ["支委会与换届"], ["Branch committees and terms"]),
 ]
 COMMITTEE_TASKS = [
     Task("statistics, committee", ["统计", "党委统计"], ["Statistics", "Committee statistics"], within=COMMITTEE),
     Task("statistics, a branch of it", ["统计", "支部统计"], ["Statistics", "Branch statistics"], within=BRANCH),
+    Task("its branches' committees and terms", ["支委会与换届"], ["Branch committees and terms"]),
+    Task("a branch's committee", ["支部委员会"], ["Branch committee"], within=BRANCH),
 ]
 
 VISIBLE_LINKS = """() => {

@@ -1,0 +1,5 @@
+from branches.errors import DomainError
+
+
+class CommitteeError(DomainError):
+    default_code = "committee_refused"

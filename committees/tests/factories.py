@@ -1,0 +1,27 @@
+import datetime as dt
+
+import factory
+
+from branches.tests.factories import OrganizationFactory
+from committees.models import Post, Term
+from members.tests.factories import MemberFactory
+
+
+class PostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Post
+
+    organization = factory.SubFactory(OrganizationFactory)
+    member = factory.SubFactory(MemberFactory, organization=factory.SelfAttribute("..organization"))
+    kind = Post.Kind.MEMBER
+    started_on = dt.date(2025, 1, 1)
+
+
+class TermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Term
+
+    organization = factory.SubFactory(OrganizationFactory)
+    elected_on = dt.date(2024, 1, 1)
+    years = 3
+    ends_on = factory.LazyAttribute(lambda o: o.elected_on.replace(year=o.elected_on.year + o.years))
