@@ -312,3 +312,25 @@ def test_the_overview_flags_overdue_terms_large_branches_and_vacant_secretaries(
     assert rows["逾期支部"]["overdue"] and rows["逾期支部"]["vacant"]
     assert rows["大支部"]["large"] and not rows["大支部"]["vacant"]
     assert "第一党小组" in response.content.decode()
+
+
+def test_a_holder_of_the_secretary_post_without_a_role_cannot_grant_it_to_himself(client, branch, branch_secretary):
+    """The attack: the new 书记, who holds no role yet, posts the grant button's request himself."""
+    holder = _member(branch, "新书记")
+    post = services.add_post(branch, holder, Post.Kind.SECRETARY, dt.date(2025, 1, 1), None, branch_secretary)
+    client.force_login(holder.user)
+    assert client.post(reverse("committees:grant_role", args=[post.pk])).status_code == 404
+    assert client.get(reverse("committees:branch", args=[branch.pk])).status_code == 404
+    assert not Role.objects.filter(user=holder.user).exists()
+
+
+def test_moving_a_post_onto_another_secretarys_days_is_refused(branch, branch_secretary):
+    first = services.add_post(
+        branch, _member(branch, "甲"), Post.Kind.SECRETARY, dt.date(2024, 1, 1), dt.date(2024, 12, 31), branch_secretary
+    )
+    services.add_post(branch, _member(branch, "乙"), Post.Kind.SECRETARY, dt.date(2025, 1, 1), None, branch_secretary)
+    with pytest.raises(CommitteeError) as refused:
+        services.change_post(first, dt.date(2024, 1, 1), None)
+    assert refused.value.code == "post_taken"
+    first.refresh_from_db()
+    assert first.ended_on == dt.date(2024, 12, 31)

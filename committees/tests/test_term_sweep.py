@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 
 from branches.models import Organization, Role
@@ -90,3 +91,12 @@ def test_the_reminder_reads_in_each_language_and_is_scheduled(world):
         title, _body = wordings.render(stored)
     assert "within 6 months" in title
     assert settings.CELERY_BEAT_SCHEDULE["committee_terms"]["args"] == ["committee_terms"]
+
+
+def test_the_inbox_shows_the_reminder_in_the_readers_language(world, client):
+    run_sweep("committee_terms", dt.date(2026, 9, 30))
+    notification = _notices().first()
+    client.force_login(notification.user)
+    page = client.get(reverse("notifications:inbox"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    assert "支委会任期将在6个月内届满" in page.content.decode()
