@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from branches.access import Capability, role_kinds_with
 from branches.dates import add_months
+from branches.holders import RoleHolders
 from branches.models import Role
 from branches.sweeps import register
 from notifications.services import Notice, notify_users
@@ -38,23 +39,12 @@ def current_terms():
 
 def recipients(terms: list[Term]) -> dict[int, set[int]]:
     """Per term, the users told: the branch's secretaries and the nearest managers above. One query."""
-    chains = {t.pk: (t.organization_id, list(reversed(t.organization.ancestor_ids()))) for t in terms}
-    ids = {t.organization_id for t in terms} | {pk for _own, above in chains.values() for pk in above}
-    holders: dict[tuple[int, str], set[int]] = {}
-    for organization_id, kind, user_id in Role.objects.filter(
-        organization_id__in=ids, user__is_active=True
-    ).values_list("organization_id", "kind", "user_id"):
-        holders.setdefault((organization_id, kind), set()).add(user_id)
-
-    def of(organization_id: int, kinds) -> set[int]:
-        return set().union(*(holders.get((organization_id, kind), set()) for kind in kinds))
-
-    found = {}
-    for pk, (own, above) in chains.items():
-        users = of(own, Role.SECRETARY_KINDS)
-        users |= next((of(link, ABOVE_KINDS) for link in above if of(link, ABOVE_KINDS)), set())
-        found[pk] = users
-    return found
+    holders = RoleHolders((t.organization for t in terms), {*Role.SECRETARY_KINDS, *ABOVE_KINDS})
+    return {
+        t.pk: holders.on(t.organization_id, Role.SECRETARY_KINDS)
+        | holders.nearest(t.organization, ABOVE_KINDS, above=True)
+        for t in terms
+    }
 
 
 def remind(today: dt.date, months: int, mark: str) -> int:

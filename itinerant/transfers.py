@@ -30,7 +30,8 @@ from django.utils.translation import gettext_lazy as _
 from branches.access import Capability, can, role_kinds_with
 from branches.dates import add_months
 from branches.errors import DomainError
-from branches.models import Organization, Role
+from branches.holders import RoleHolders
+from branches.models import Organization
 from dues.models import Due
 from members.errors import RosterError
 from members.models import Member
@@ -144,17 +145,8 @@ def secretaries_of(organizations: Iterable[Organization]) -> dict[int, set[int]]
     One query whatever the number of organizations.
     """
     organizations = [o for o in organizations if o is not None]
-    chains = {o.pk: [o.pk, *reversed(o.ancestor_ids())] for o in organizations}
-    holders: dict[int, set[int]] = {}
-    ids = {pk for chain in chains.values() for pk in chain}
-    for organization_id, user_id in Role.objects.filter(
-        organization_id__in=ids, kind__in=TRANSFER_ROLES, user__is_active=True
-    ).values_list("organization_id", "user_id"):
-        holders.setdefault(organization_id, set()).add(user_id)
-    found = {}
-    for pk, chain in chains.items():
-        found[pk] = next((holders[link] for link in chain if holders.get(link)), set())
-    return found
+    holders = RoleHolders(organizations, TRANSFER_ROLES)
+    return {o.pk: holders.nearest(o, TRANSFER_ROLES) for o in organizations}
 
 
 def _params(transfer: Transfer, **extra) -> dict:
