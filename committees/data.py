@@ -15,13 +15,7 @@ from members.models import Member
 from .access import CAPABILITY
 from .models import Post, Term
 
-# Branch work regulations: generally no more than 50 members; above, split the branch or form groups.
-DEFAULT_SIZE_GUIDELINE = 50
 SOON_MONTHS = 6
-
-
-def size_guideline() -> int:
-    return getattr(settings, "BRANCH_SIZE_GUIDELINE", DEFAULT_SIZE_GUIDELINE)
 
 
 def branch_posts(branch: Organization, today: dt.date) -> tuple[list[Post], list[Post]]:
@@ -67,6 +61,6 @@ def flags(branch: Organization, today: dt.date) -> dict:
         "overdue": ends is not None and ends <= today,
         "soon": ends is not None and today < ends <= add_months(today, SOON_MONTHS),
         "no_term": ends is None,
-        "large": (branch.member_count or 0) > size_guideline(),
+        "large": (branch.member_count or 0) > settings.BRANCH_SIZE_GUIDELINE,
         "vacant": not branch.has_secretary,
     }

@@ -18,6 +18,7 @@ from branches.models import Organization, Role
 from members.demo import ONLINE_BRANCH_CODE, ORDINARY_BRANCHES
 from members.models import Member
 
+from . import services
 from .models import Post, Term
 
 Kind = Post.Kind
@@ -41,13 +42,11 @@ def _seed_branch(branch: Organization, kinds, today: dt.date, created: Counter) 
     if Post.objects.filter(organization=branch).exists() or Term.objects.filter(organization=branch).exists():
         return
     elected_on = add_months(today, -ELECTED_MONTHS_AGO.get(branch.code, OTHER_MONTHS_AGO))
-    years = 5 if branch.branch_type in ("village", "community") else 3
-    Term.objects.create(
-        organization=branch, elected_on=elected_on, years=years, ends_on=add_months(elected_on, 12 * years)
-    )
+    # Through the services, so the demo's terms and posts follow the same rules as the pages'.
+    services.record_election(branch, elected_on, "", None, today)
     created["committee terms"] += 1
     for kind, member in zip(kinds, _people(branch), strict=False):
-        Post.objects.create(organization=branch, member=member, kind=kind, started_on=elected_on)
+        services.add_post(branch, member, kind, elected_on, None, None)
         created["committee posts"] += 1
 
 

@@ -9,26 +9,6 @@ from members.models import Member
 from .models import Post
 
 
-class PostForm(forms.Form):
-    member = forms.ModelChoiceField(label=_("Holder"), queryset=Member.objects.none())
-    kind = forms.ChoiceField(label=_("Post"), choices=Post.Kind.choices)
-    started_on = forms.DateField(label=_("Holds it from"), widget=DateInput())
-    ended_on = forms.DateField(
-        label=_("Held it until"), widget=DateInput(), required=False, help_text=_("Leave empty while the post is held.")
-    )
-
-    def __init__(self, *args, branch, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = Member.objects.active().filter(organization=branch).order_by("name", "pk")
-
-    def clean(self):
-        cleaned = super().clean()
-        started, ended = cleaned.get("started_on"), cleaned.get("ended_on")
-        if started and ended and ended < started:
-            self.add_error("ended_on", _("The end date cannot be before the start date."))
-        return cleaned
-
-
 class PostDatesForm(forms.Form):
     started_on = forms.DateField(label=_("Holds it from"), widget=DateInput())
     ended_on = forms.DateField(
@@ -41,6 +21,16 @@ class PostDatesForm(forms.Form):
         if started and ended and ended < started:
             self.add_error("ended_on", _("The end date cannot be before the start date."))
         return cleaned
+
+
+class PostForm(PostDatesForm):
+    member = forms.ModelChoiceField(label=_("Holder"), queryset=Member.objects.none())
+    kind = forms.ChoiceField(label=_("Post"), choices=Post.Kind.choices)
+    field_order = ["member", "kind", "started_on", "ended_on"]
+
+    def __init__(self, *args, branch, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = Member.objects.active().filter(organization=branch).order_by("name", "pk")
 
 
 class EndPostForm(forms.Form):

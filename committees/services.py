@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from branches.access import Capability, can
 from branches.dates import add_months
 from branches.models import Organization, Role
 from members.errors import RosterError
@@ -19,15 +18,10 @@ from members.roster.roles import assign_role
 from .errors import CommitteeError
 from .models import Post, Term
 
-# Branch work regulations art. 21: 3 years, 5 for village and community branches; settings may change it.
-DEFAULT_TERM_YEARS = {"village": 5, "community": 5}
-DEFAULT_YEARS = 3
-
 
 def term_years(branch: Organization) -> int:
-    """The length of a new term for ``branch``, from its branch type."""
-    by_type = getattr(settings, "COMMITTEE_TERM_YEARS", DEFAULT_TERM_YEARS)
-    return by_type.get(branch.branch_type, getattr(settings, "COMMITTEE_DEFAULT_TERM_YEARS", DEFAULT_YEARS))
+    """The length of a new term for ``branch``, from its branch type (settings.COMMITTEE_TERM_YEARS)."""
+    return settings.COMMITTEE_TERM_YEARS.get(branch.branch_type, settings.COMMITTEE_DEFAULT_TERM_YEARS)
 
 
 def current_term(branch: Organization) -> Term | None:
@@ -132,23 +126,30 @@ def record_election(branch: Organization, elected_on: dt.date, note: str, by, to
         raise CommitteeError(_("An election on this day is recorded already."), code="duplicate") from None
 
 
-def proposed_role(post: Post, today: dt.date) -> str | None:
-    """The role kind the post's holder lacks on the branch (书记 → secretary, 副书记 → deputy), or None."""
-    kind = Post.ROLE_FOR.get(post.kind)
-    if kind is None or not post.is_open_on(today) or post.member.user_id is None:
-        return None
-    if Role.objects.filter(user_id=post.member.user_id, organization_id=post.organization_id, kind=kind).exists():
-        return None
-    return kind
+def proposed_roles(posts: list[Post], today: dt.date) -> dict[int, str | None]:
+    """Per post, the role kind its holder lacks on the branch (书记 → secretary, 副书记 → deputy), or None.
 
-
-def may_grant(user, post: Post) -> bool:
-    return can(user, Capability.MANAGE_ROLES, post.organization)
+    One query for all the posts of a page.
+    """
+    wanted = [p for p in posts if p.kind in Post.ROLE_FOR and p.is_open_on(today) and p.member.user_id is not None]
+    held = set(
+        Role.objects.filter(
+            user_id__in={p.member.user_id for p in wanted}, organization_id__in={p.organization_id for p in wanted}
+        ).values_list("user_id", "organization_id", "kind")
+        if wanted
+        else ()
+    )
+    lacking = {
+        p.pk: Post.ROLE_FOR[p.kind]
+        for p in wanted
+        if (p.member.user_id, p.organization_id, Post.ROLE_FOR[p.kind]) not in held
+    }
+    return {p.pk: lacking.get(p.pk) for p in posts}
 
 
 def grant_proposed_role(post: Post, by, today: dt.date) -> Role:
     """Give the post's holder the role the post proposes; only on a press of the button, never by itself."""
-    kind = proposed_role(post, today)
+    kind = proposed_roles([post], today)[post.pk]
     if kind is None:
         raise CommitteeError(_("There is no role to give for this post."), code="no_role")
     try:

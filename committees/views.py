@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -27,7 +28,7 @@ def branch(request, pk: int):
     organization = get_managed_branch(request.user, pk)
     today = timezone.localdate()
     now, history = data.branch_posts(organization, today)
-    proposals = {p.pk: services.proposed_role(p, today) for p in now}
+    proposals = services.proposed_roles(now, today)
     terms = list(organization.committee_terms.order_by("-elected_on", "-pk"))
     current = terms[0] if terms else None
     context = {
@@ -149,5 +150,5 @@ def overview(request):
     today = timezone.localdate()
     page = Paginator(data.overview(request.user, today), PER_PAGE).get_page(request.GET.get("page"))
     rows = [(b, data.flags(b, today)) for b in page]
-    context = {"page": page, "rows": rows, "today": today, "guideline": data.size_guideline()}
+    context = {"page": page, "rows": rows, "today": today, "guideline": settings.BRANCH_SIZE_GUIDELINE}
     return render(request, "committees/overview.html", context)

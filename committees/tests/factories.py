@@ -2,6 +2,7 @@ import datetime as dt
 
 import factory
 
+from branches.dates import add_months
 from branches.tests.factories import OrganizationFactory
 from committees.models import Post, Term
 from members.tests.factories import MemberFactory
@@ -24,4 +25,4 @@ class TermFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     elected_on = dt.date(2024, 1, 1)
     years = 3
-    ends_on = factory.LazyAttribute(lambda o: o.elected_on.replace(year=o.elected_on.year + o.years))
+    ends_on = factory.LazyAttribute(lambda o: add_months(o.elected_on, 12 * o.years))

@@ -154,9 +154,11 @@ def test_a_new_secretary_post_proposes_the_role_and_grants_it_only_on_the_button
 def test_a_deputy_post_proposes_the_deputy_role(branch, branch_secretary):
     holder = _member(branch)
     post = services.add_post(branch, holder, Post.Kind.DEPUTY, dt.date(2025, 1, 1), None, branch_secretary)
-    assert services.proposed_role(post, TODAY) == Role.Kind.DEPUTY_SECRETARY
     member_post = services.add_post(branch, holder, Post.Kind.MEMBER, dt.date(2025, 1, 1), None, branch_secretary)
-    assert services.proposed_role(member_post, TODAY) is None
+    assert services.proposed_roles([post, member_post], TODAY) == {
+        post.pk: Role.Kind.DEPUTY_SECRETARY,
+        member_post.pk: None,
+    }
 
 
 # --- Pages and permissions ------------------------------------------------------------------------
@@ -334,3 +336,31 @@ def test_moving_a_post_onto_another_secretarys_days_is_refused(branch, branch_se
     assert refused.value.code == "post_taken"
     first.refresh_from_db()
     assert first.ended_on == dt.date(2024, 12, 31)
+
+
+def _branch_page_queries(client, branch) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("committees:branch", args=[branch.pk]))
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_branch_page_query_count_does_not_grow_with_posts(client, branch, branch_secretary):
+    client.force_login(branch_secretary)
+    services.add_post(branch, _member(branch, "书记"), Post.Kind.SECRETARY, dt.date(2025, 1, 1), None, branch_secretary)
+    TermFactory(organization=branch)
+    small = _branch_page_queries(client, branch)
+    # Deputies without their role (each proposes one), ordinary members, and ended posts in the history.
+    for i in range(4):
+        services.add_post(
+            branch, _member(branch, f"副书记{i}"), Post.Kind.DEPUTY, dt.date(2025, 1, 1), None, branch_secretary
+        )
+        services.add_post(
+            branch, _member(branch, f"委员{i}"), Post.Kind.MEMBER, dt.date(2024, 1, 1), dt.date(2024, 12, 31), None
+        )
+    TermFactory(organization=branch, elected_on=dt.date(2021, 1, 1))
+    page = client.get(reverse("committees:branch", args=[branch.pk]))
+    with translation.override("zh-hans"):
+        button = translation.gettext("Give the deputy secretary role")
+    assert page.content.decode().count(button) == 4
+    assert _branch_page_queries(client, branch) == small
