@@ -164,6 +164,24 @@ def any_screen(request, browser, live_server, settings):
         yield page
 
 
+def click_link(page, name: str) -> None:
+    """Follow the first link of exactly this visible name, as a reader would, and wait for the page."""
+    page.get_by_role("link", name=name, exact=True).first.click()
+    page.wait_for_load_state()
+
+
+def click_button(page, name: str) -> None:
+    page.get_by_role("button", name=name, exact=True).first.click()
+    page.wait_for_load_state()
+
+
+def labelled(page, label: str):
+    """A form field by its label, which may end in a colon (Chinese or Latin)."""
+    import re
+
+    return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*[:：]?\s*$"))
+
+
 def save_screenshot(page, name: str) -> None:
     """Screenshots are kept as test artifacts under var/screenshots/."""
     from pathlib import Path

@@ -7,14 +7,12 @@ with the one button the page offers.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from branches.models import Organization, Role
 from branches.tests.factories import OrganizationFactory, RoleFactory
 from committees.models import Post
-from conftest import DESKTOP_SIZE, PHONE_SIZE, open_page, save_screenshot
+from conftest import DESKTOP_SIZE, PHONE_SIZE, click_button, click_link, labelled, open_page, save_screenshot
 from members.tests.factories import MemberFactory, UserFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -65,20 +63,6 @@ def branch(db):
     return branch
 
 
-def click_link(page, name: str) -> None:
-    page.get_by_role("link", name=name, exact=True).first.click()
-    page.wait_for_load_state()
-
-
-def click_button(page, name: str) -> None:
-    page.get_by_role("button", name=name, exact=True).first.click()
-    page.wait_for_load_state()
-
-
-def field(page, label: str):
-    return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*[:：]?\s*$"))
-
-
 @pytest.mark.parametrize(
     ("language", "size"), [("zh-hans", PHONE_SIZE), ("en", DESKTOP_SIZE)], ids=["zh-360", "en-1280"]
 )
@@ -91,17 +75,17 @@ def test_the_secretary_records_a_post_and_gives_the_role(browser, live_server, b
             page.locator("button[name=language][value=en]").first.click()
             page.wait_for_load_state()
         click_link(page, words["login"])
-        field(page, words["phone"]).fill(SECRETARY_PHONE)
-        field(page, words["password"]).fill(PASSWORD)
+        labelled(page, words["phone"]).fill(SECRETARY_PHONE)
+        labelled(page, words["password"]).fill(PASSWORD)
         click_button(page, words["submit"])
 
         click_link(page, words["workspace"])
         click_link(page, words["committee"])
         assert "西山网络党支部" in page.locator("h1").inner_text()
         click_link(page, words["record"])
-        field(page, words["holder"]).select_option(label="王小明")
-        field(page, words["post"]).select_option(value="secretary")
-        field(page, words["from"]).fill("2026-01-05")
+        labelled(page, words["holder"]).select_option(label="王小明")
+        labelled(page, words["post"]).select_option(value="secretary")
+        labelled(page, words["from"]).fill("2026-01-05")
         click_button(page, words["save"])
 
         assert page.locator("#posts").get_by_text("王小明").count() >= 1

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from branches.models import Role
 from branches.tests.factories import OrganizationFactory, RoleFactory
-from conftest import PHONE_SIZE, open_page, save_screenshot
+from conftest import PHONE_SIZE, click_button, click_link, labelled, open_page, save_screenshot
 from itinerant.models import LifeWarning, Permit
 from members.tests.factories import MemberFactory, UserFactory
 
@@ -51,20 +51,6 @@ def page(browser, live_server):
         yield page
 
 
-def click_link(page, name: str) -> None:
-    page.get_by_role("link", name=name, exact=True).first.click()
-    page.wait_for_load_state()
-
-
-def click_button(page, name: str) -> None:
-    page.get_by_role("button", name=name, exact=True).first.click()
-    page.wait_for_load_state()
-
-
-def field(page, label: str):
-    return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*[:：]?\s*$"))
-
-
 def fits(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SIZE[0], f"wider than the screen: {page.url}"
 
@@ -72,8 +58,8 @@ def fits(page) -> None:
 def test_the_secretary_answers_a_warning_and_records_a_permit(page, branch):
     page.goto(page.base + "/")
     click_link(page, "用手机号登录")
-    field(page, "手机号").fill(SECRETARY_PHONE)
-    field(page, "密码").fill(PASSWORD)
+    labelled(page, "手机号").fill(SECRETARY_PHONE)
+    labelled(page, "密码").fill(PASSWORD)
     click_button(page, "登录")
 
     # --- the warning, from the workspace's to-do list ---
@@ -96,10 +82,10 @@ def test_the_secretary_answers_a_warning_and_records_a_permit(page, branch):
     page.wait_for_load_state()
     click_link(page, "流动党员活动证")
     fits(page)
-    field(page, "活动证编号").fill("东流证〔2026〕008号")
-    field(page, "外出事由").fill("外出务工")
-    field(page, "参加组织生活的党组织").fill("东莞市长安镇流动党员党支部")
-    assert field(page, "发证机关").input_value() == "东山煤矿党委"
+    labelled(page, "活动证编号").fill("东流证〔2026〕008号")
+    labelled(page, "外出事由").fill("外出务工")
+    labelled(page, "参加组织生活的党组织").fill("东莞市长安镇流动党员党支部")
+    assert labelled(page, "发证机关").input_value() == "东山煤矿党委"
     save_screenshot(page, "permit-add-zh-hans-360")
     click_button(page, "登记活动证")
     assert "活动证 东流证〔2026〕008号 已登记。" in page.inner_text("main")
@@ -113,7 +99,7 @@ def test_the_secretary_answers_a_warning_and_records_a_permit(page, branch):
     # --- the roster's filter ---
     click_link(page, "名册")
     page.get_by_text("筛选和排序").click()
-    field(page, "持活动证").select_option(label="是")
+    labelled(page, "持活动证").select_option(label="是")
     click_button(page, "应用")
     rows = page.locator(".roster-row")
     assert rows.count() == 1 and "何大勇" in rows.first.inner_text()
