@@ -18,6 +18,7 @@ from django.http import Http404
 from branches.access import Capability, can, scope_of
 from members.models import Member
 
+from .meetings.lists import own_activities_filter
 from .models import Activity, Leave, MaterialDelivery, Report
 
 # --- the manager's side ---------------------------------------------------------------------
@@ -119,9 +120,7 @@ def get_own_report(user, pk: int) -> Report:
 
 def get_own_activity(member: Member, pk: int) -> Activity:
     """An activity of the member's own branch, or 404: other branches' activities do not exist for them."""
-    activity = (
-        Activity.objects.select_related("organization").filter(pk=pk, organization_id=member.organization_id).first()
-    )
+    activity = Activity.objects.select_related("organization").filter(own_activities_filter(member), pk=pk).first()
     if activity is None:
         raise Http404("No such activity")
     return activity

@@ -69,7 +69,7 @@ def due_this_month(request: HttpRequest, member: Member, today: dt.date) -> dict
     # month's until its window closes, then next month's. Two, because while
     # the window stays open after the day, the next activity day is the one after.
     upcoming = list(
-        Activity.objects.filter(organization_id=member.organization_id, closes_at__gt=now)
+        Activity.objects.filter(organization_id=member.organization_id, kind=Activity.Kind.THEME_DAY, closes_at__gt=now)
         .annotate(
             checked_in=Exists(CheckIn.objects.filter(activity=OuterRef("pk"), member=member)),
             leave_status=Subquery(Leave.objects.filter(activity=OuterRef("pk"), member=member).values("status")[:1]),

@@ -81,10 +81,47 @@ class StudyMaterial(models.Model):
 
 
 class Activity(models.Model):
-    """One month's activity of one branch, on its fixed day unless moved."""
+    """A gathering of one branch: the month's activity day (主题党日) or a meeting of another kind.
+
+    Every kind shares the activity day's attendance: check-in with a nonce,
+    leave, make-up, attendance by hand, outcomes at the close, absentee notices.
+    The activity day is planned by the sweep, one per branch and month, and
+    expects the branch's active roster until its close fixes the outcomes; a
+    meeting of another kind is planned by a secretary and expects the list
+    fixed at planning (``Attendee``), so 应到/实到 stay true when people move.
+    """
+
+    class Kind(models.TextChoices):
+        THEME_DAY = "theme_day", _("Theme Party day")
+        GENERAL = "general", _("Branch general meeting")
+        COMMITTEE = "committee", _("Branch committee meeting")
+        GROUP = "group", _("Party group meeting")
+        LECTURE = "lecture", _("Party lecture")
+        LIFE_MEETING = "life_meeting", _("Organizational life meeting")
+        REVIEW = "review", _("Democratic appraisal of members")
+        OTHER = "other", _("Other meeting")
+
+    class RecordStatus(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
 
     organization = models.ForeignKey(
         Organization, verbose_name=_("branch"), on_delete=models.CASCADE, related_name="activities"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.THEME_DAY)
+    # The name of an "other" meeting; for the other kinds the kind is the name.
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    # The group whose meeting it is (党小组会); its members are the expected list.
+    group = models.ForeignKey(
+        Organization,
+        verbose_name=_("group"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="group_meetings",
+        limit_choices_to={"kind": Organization.Kind.GROUP},
     )
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"))
@@ -94,6 +131,36 @@ class Activity(models.Model):
     agenda = models.TextField(_("agenda"), blank=True)
     online_link = models.URLField(_("online link"), blank=True)
     place = models.CharField(_("place"), max_length=200, blank=True)
+    starts_at = models.TimeField(_("start time"), null=True, blank=True)
+    host = models.ForeignKey(
+        Member, verbose_name=_("host"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorder = models.ForeignKey(
+        Member, verbose_name=_("recorder"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A lecturer may come from outside the branch (a committee member, a teacher): a name, not a roster entry.
+    lecturer = models.CharField(_("lecturer"), max_length=50, blank=True)
+    # People from elsewhere who sit in (列席) without being on the roster: named, not counted.
+    outside_guests = models.CharField(_("guests from elsewhere"), max_length=500, blank=True)
+    is_election = models.BooleanField(
+        _("elections are held"),
+        default=False,
+        help_text=_("An election needs more than four fifths of the members with a vote."),
+    )
+    minutes = models.TextField(_("minutes"), blank=True)
+    decisions = models.TextField(_("decisions"), blank=True)
+    record_status = models.CharField(
+        _("record"), max_length=10, choices=RecordStatus.choices, default=RecordStatus.DRAFT
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    review_comment = models.TextField(_("reviewer's comment"), blank=True)
     materials = models.ManyToManyField(
         StudyMaterial, verbose_name=_("study materials"), related_name="activities", blank=True
     )
@@ -110,7 +177,12 @@ class Activity(models.Model):
         verbose_name_plural = _("activities")
         ordering = ["-date"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "year", "month"], name="activity_one_per_branch_month"),
+            # One activity day per branch and month; meetings of the other kinds as often as they are held.
+            models.UniqueConstraint(
+                fields=["organization", "year", "month"],
+                condition=models.Q(kind="theme_day"),
+                name="activity_one_per_branch_month",
+            ),
             models.CheckConstraint(condition=models.Q(month__gte=1, month__lte=12), name="activity_month_1_12"),
         ]
         indexes = [
@@ -118,28 +190,53 @@ class Activity(models.Model):
             models.Index(fields=["dispatched_at", "date"], name="activity_dispatch_idx"),
             # close sweep: WHERE closed_at IS NULL AND closes_at <= now
             models.Index(fields=["closed_at", "closes_at"], name="activity_close_idx"),
+            # compliance counts: WHERE organization_id IN (…) AND kind = ? AND date BETWEEN …
+            models.Index(fields=["organization", "kind", "date"], name="activity_kind_date_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.organization} {self.year}-{self.month:02d}"
+        if self.kind == self.Kind.THEME_DAY:
+            return f"{self.organization} {self.year}-{self.month:02d}"
+        return f"{self.organization} {self.title} {self.date}"
 
     def save(self, *args, **kwargs) -> None:
         self.opens_at, self.closes_at = self.window()
-        if kwargs.get("update_fields") is not None and "date" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "opens_at", "closes_at"}
+        fields = kwargs.get("update_fields")
+        if not self.is_theme_day and self.date:
+            # A meeting belongs to the month it is held in; only the activity day keeps "its" month when moved.
+            self.year, self.month = self.date.year, self.date.month
+        if fields is not None and "date" in fields:
+            kwargs["update_fields"] = {*fields, "opens_at", "closes_at", "year", "month"}
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
         unknown = set(self.tracks or []) - set(Track.values)
         if unknown or not isinstance(self.tracks, list):
             raise ValidationError({"tracks": _("Choose tracks among the five tracks.")})
-        if self.date and (self.date.year, self.date.month) != (self.year, self.month):
+        if self.kind == self.Kind.OTHER and not self.name.strip():
+            raise ValidationError({"name": _("Give the meeting a name.")})
+        if self.kind == self.Kind.GROUP and not self.group_id:
+            raise ValidationError({"group": _("Choose the group whose meeting this is.")})
+        if self.group_id and self.group.parent_id != self.organization_id:
+            raise ValidationError({"group": _("The group must be one of the branch's groups.")})
+        if self.is_theme_day and self.date and (self.date.year, self.date.month) != (self.year, self.month):
             # A move across the month end is allowed by at most a week, so
             # "the June activity" never turns into July's.
             first = dt.date(self.year, self.month, 1)
             last = month_end(self.year, self.month)
             if not (first - dt.timedelta(days=7) <= self.date <= last + dt.timedelta(days=7)):
                 raise ValidationError({"date": _("The activity can be moved by at most a week beyond its month.")})
+
+    @property
+    def title(self) -> str:
+        """What the meeting is called: an "other" meeting's own name, else its kind."""
+        if self.kind == self.Kind.OTHER and self.name:
+            return self.name
+        return str(self.get_kind_display())
+
+    @property
+    def is_theme_day(self) -> bool:
+        return self.kind == self.Kind.THEME_DAY
 
     def window(self) -> tuple[dt.datetime, dt.datetime]:
         """Check-in opens at 00:00 of the day and closes at the end of day + N (Asia/Shanghai)."""
@@ -157,6 +254,55 @@ class Activity(models.Model):
 
     def is_open(self, now: dt.datetime) -> bool:
         return self.opens_at <= now < self.closes_at
+
+
+class Attendee(models.Model):
+    """One person on a meeting's list, fixed when it is planned (the activity day has none: see Activity)."""
+
+    class Role(models.TextChoices):
+        EXPECTED = "expected", _("Expected")
+        GUEST = "guest", _("Attending without a vote (列席)")
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="attendees"
+    )
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(_("on the list as"), max_length=10, choices=Role.choices, default=Role.EXPECTED)
+    # Probationary members have no vote; fixed with the list, so a later change of status does not rewrite a quorum.
+    votes = models.BooleanField(_("has a vote"), default=True)
+
+    class Meta:
+        verbose_name = _("attendee")
+        verbose_name_plural = _("attendees")
+        constraints = [models.UniqueConstraint(fields=["activity", "member"], name="attendee_once_per_meeting")]
+        indexes = [
+            # a member's meetings: WHERE member_id = ?
+            models.Index(fields=["member", "activity"], name="attendee_member_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} @ {self.activity}"
+
+
+class MeetingFile(models.Model):
+    """An attachment or photo of a meeting's record, served only to those who may read the record."""
+
+    activity = models.ForeignKey(Activity, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(_("file"), upload_to="meetings/%Y/%m/")
+    name = models.CharField(_("name"), max_length=200)
+    is_photo = models.BooleanField(_("photo"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("meeting file")
+        verbose_name_plural = _("meeting files")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class MaterialDelivery(models.Model):

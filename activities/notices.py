@@ -15,10 +15,36 @@ from django.utils.translation import ngettext
 from notifications.wordings import wording
 
 
+def _meeting(params: Mapping[str, Any]) -> str | None:
+    """The meeting a notice is about, in the reader's language; None for the activity day.
+
+    Notices about a meeting carry its kind (and an "other" meeting's name), not
+    its label, so each reader sees it in their own language.
+    """
+    kind = params.get("kind")
+    if not kind:
+        return None
+    from .models import Activity
+
+    if kind == Activity.Kind.OTHER and params.get("name"):
+        return str(params["name"])
+    try:
+        return str(Activity.Kind(kind).label)
+    except ValueError:
+        return str(params.get("name") or kind)
+
+
 @wording("activity_day")
 def activity_day(params: Mapping[str, Any]) -> tuple[str, str]:
-    """params: theme, date, past (sent after the day), count (materials), closes (check-in deadline)."""
-    if params["past"]:
+    """params: theme, date, past (sent after the day), count (materials), closes (check-in deadline); kind, name."""
+    meeting = _meeting(params)
+    if meeting is not None:
+        title = _("%(meeting)s on %(date)s: %(theme)s") % {
+            "meeting": meeting,
+            "date": params["date"],
+            "theme": params["theme"],
+        }
+    elif params["past"]:
         title = _("The activity day was %(date)s: %(theme)s") % {"date": params["date"], "theme": params["theme"]}
     else:
         title = _("Today is the activity day: %(theme)s") % {"theme": params["theme"]}
@@ -38,9 +64,18 @@ def material(params: Mapping[str, Any]) -> tuple[str, str]:
 
 @wording("reminder")
 def reminder(params: Mapping[str, Any]) -> tuple[str, str]:
-    """params: days (before the activity day), branch, date, theme."""
+    """params: days (before the activity day), branch, date, theme; kind and name for a meeting."""
     days = params["days"]
-    if days == 0:
+    meeting = _meeting(params)
+    if meeting is not None:
+        if days == 0:
+            title = _("%(meeting)s today") % {"meeting": meeting}
+        else:
+            title = ngettext("%(meeting)s in %(days)d day", "%(meeting)s in %(days)d days", days) % {
+                "meeting": meeting,
+                "days": days,
+            }
+    elif days == 0:
         title = _("Today is the activity day")
     else:
         title = ngettext("The activity day is in %(days)d day", "The activity day is in %(days)d days", days) % {
@@ -56,7 +91,13 @@ def reminder(params: Mapping[str, Any]) -> tuple[str, str]:
 
 @wording("absent")
 def absent(params: Mapping[str, Any]) -> tuple[str, str]:
-    """params: date."""
+    """params: date; kind and name for a meeting."""
+    meeting = _meeting(params)
+    if meeting is not None:
+        return (
+            _("You missed the %(meeting)s of %(date)s") % {"meeting": meeting, "date": params["date"]},
+            _("You can still catch up on it with a short note on what you studied."),
+        )
     return (
         _("You missed the activity day"),
         _("You can still do the make-up study for %(date)s with a short note.") % {"date": params["date"]},
@@ -67,6 +108,9 @@ def absent(params: Mapping[str, Any]) -> tuple[str, str]:
 def attendance(params: Mapping[str, Any]) -> tuple[str, str]:
     """params: branch, date, attended, made_up, excused, absent, names (the first absentees), more (others left out)."""
     title = _("Attendance for %(branch)s, %(date)s") % {"branch": params["branch"], "date": params["date"]}
+    meeting = _meeting(params)
+    if meeting is not None:
+        title = f"{title} · {meeting}"
     body = _("Attended %(attended)d, made up %(made_up)d, excused %(excused)d, absent %(absent)d.") % {
         "attended": params["attended"],
         "made_up": params["made_up"],
@@ -105,4 +149,37 @@ def away_report(params: Mapping[str, Any]) -> tuple[str, str]:
             "while away, by %(due)s."
         )
         % {"due": params["due"]},
+    )
+
+
+@wording("meeting_planned")
+def meeting_planned(params: Mapping[str, Any]) -> tuple[str, str]:
+    """params: kind, name, branch, date, time, place, theme."""
+    title = _("%(meeting)s on %(date)s") % {"meeting": _meeting(params), "date": params["date"]}
+    if params.get("time"):
+        title += f" {params['time']}"
+    parts = [params.get("theme") or "", params.get("place") or ""]
+    body = _("%(branch)s expects you.") % {"branch": params["branch"]}
+    details = " · ".join(part for part in parts if part)
+    return title, f"{body} {details}".strip()
+
+
+@wording("record_submitted")
+def record_submitted(params: Mapping[str, Any]) -> tuple[str, str]:
+    """params: kind, name, branch, date."""
+    return (
+        _("A meeting record to review: %(branch)s") % {"branch": params["branch"]},
+        _("%(meeting)s of %(date)s") % {"meeting": _meeting(params), "date": params["date"]},
+    )
+
+
+@wording("record_reviewed")
+def record_reviewed(params: Mapping[str, Any]) -> tuple[str, str]:
+    """params: kind, name, date, approved, comment (the reviewer's words, shown as written)."""
+    meeting = {"meeting": _meeting(params), "date": params["date"]}
+    if params["approved"]:
+        return _("The record of the %(meeting)s of %(date)s is approved") % meeting, ""
+    return (
+        _("The record of the %(meeting)s of %(date)s was returned") % meeting,
+        _("Comment: %(comment)s") % {"comment": params.get("comment") or ""},
     )

@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import (
     BigIntegerField,
+    BooleanField,
     CharField,
     DateField,
     DateTimeField,
@@ -43,6 +44,7 @@ from members.models import Member
 from notifications.services import Notice, notify_members, notify_users
 
 from . import photos
+from .meetings.lists import expected_members, is_expected
 from .models import Activity, Attendance, CheckIn, Leave, MaterialDelivery, StudyMaterial
 
 logger = logging.getLogger(__name__)
@@ -99,9 +101,9 @@ def plan_activities(today: dt.date) -> dict[str, int]:
     months = [shift_month(today.year, today.month, offset) for offset in (-1, 0, 1)]
     branches = list(Organization.objects.branches())
     existing = set(
-        Activity.objects.filter(reduce(or_, (Q(year=year, month=month) for year, month in months))).values_list(
-            "organization_id", "year", "month"
-        )
+        Activity.objects.filter(kind=Activity.Kind.THEME_DAY)
+        .filter(reduce(or_, (Q(year=year, month=month) for year, month in months)))
+        .values_list("organization_id", "year", "month")
     )
     # Branches whose new activity has the same month, day and window share
     # one INSERT … SELECT: a handful of statements for a thousand branches,
@@ -128,6 +130,15 @@ def plan_activities(today: dt.date) -> dict[str, int]:
             "agenda": blank,
             "online_link": blank,
             "place": blank,
+            "kind": Value(Activity.Kind.THEME_DAY.value, output_field=CharField()),
+            "name": blank,
+            "lecturer": blank,
+            "outside_guests": blank,
+            "is_election": Value(False, output_field=BooleanField()),
+            "minutes": blank,
+            "decisions": blank,
+            "record_status": Value(Activity.RecordStatus.DRAFT.value, output_field=CharField()),
+            "review_comment": blank,
             "opens_at": Value(opens, output_field=DateTimeField()),
             "closes_at": Value(closes, output_field=DateTimeField()),
             "created_at": Value(now, output_field=DateTimeField()),
@@ -179,7 +190,7 @@ def dispatch_activity(activity: Activity, now: dt.datetime) -> tuple[int, bool]:
     that marked the activity dispatched.
     """
     material_ids = list(activity.materials.values_list("pk", flat=True))
-    members = Member.objects.active().filter(organization_id=activity.organization_id)
+    members = expected_members(activity)
     # Worded for the moment the members read it: a sweep catching up, or a
     # past day replayed, sends today, not on the day it runs "as of".
     notice = activity_day_notice(activity, len(material_ids), max(now, timezone.now()))
@@ -219,8 +230,16 @@ def activity_day_notice(activity: Activity, material_count: int, sent_at: dt.dat
         "past": timezone.localdate(sent_at) > activity.date,
         "count": material_count,
         "closes": timezone.localtime(activity.closes_at).strftime("%Y-%m-%d %H:%M"),
+        **meeting_params(activity),
     }
     return Notice(kind="activity_day", params=params, url=reverse("home"))
+
+
+def meeting_params(activity: Activity) -> dict[str, str]:
+    """What a notice about a meeting adds so its wording names the meeting; nothing for the activity day."""
+    if activity.is_theme_day:
+        return {}
+    return {"kind": activity.kind, "name": activity.name}
 
 
 def mark_dispatched(activity: Activity, now: dt.datetime) -> bool:
@@ -320,8 +339,7 @@ def send_reminder(activity: Activity, offset: int) -> int:
     """Remind the members not yet checked in (nor asking for leave); returns the reminders written by this call."""
     asking = Leave.objects.filter(activity=activity).exclude(status=Leave.Status.DECLINED).values("member_id")
     members = (
-        Member.objects.active()
-        .filter(organization_id=activity.organization_id)
+        expected_members(activity)
         .exclude(checkins__activity=activity)
         # A member whose leave is approved or still to be decided has answered already; one whose
         # leave was declined is expected after all and is reminded like everyone else.
@@ -334,6 +352,7 @@ def send_reminder(activity: Activity, offset: int) -> int:
             "branch": activity.organization.name,
             "date": activity.date.isoformat(),
             "theme": activity.theme,
+            **meeting_params(activity),
         },
         url=reverse("home"),
     )
@@ -370,11 +389,13 @@ def close_activity(activity: Activity, now: dt.datetime) -> tuple[Counter[str], 
     that marked the activity closed. The secretaries' notice counts every
     member of the branch, whichever run wrote their row.
     """
-    members = Member.objects.active().filter(organization_id=activity.organization_id)
+    members = expected_members(activity)
     outcomes: Counter[str] = Counter()
     written: Counter[str] = Counter()
     absent_names: list[str] = []
-    make_up = Notice(kind="absent", params={"date": activity.date.isoformat()}, url=reverse("home"))
+    make_up = Notice(
+        kind="absent", params={"date": activity.date.isoformat(), **meeting_params(activity)}, url=reverse("home")
+    )
     for chunk in member_id_chunks(members):
         checkins = dict(CheckIn.objects.filter(activity=activity, member_id__in=chunk).values_list("member_id", "kind"))
         excused = set(
@@ -448,6 +469,7 @@ def _notify_secretaries(activity: Activity, outcomes: Counter[str], absent_names
             "absent": absent,
             "names": absent_names,
             "more": absent > len(absent_names),
+            **meeting_params(activity),
         },
     )
     notify_users(user_ids, notice, key=f"attendance:{activity.pk}:{{user}}")
@@ -476,7 +498,7 @@ def perform_checkin(
     re-encoded by a worker (``activities.photos``), off the request.
     """
     now = now or timezone.now()
-    if member.organization_id != activity.organization_id or member.state != Member.State.ACTIVE:
+    if not is_expected(member, activity):
         raise CheckInError(_("This activity is not for you."), code="not_member")
     if kind == CheckIn.Kind.ON_TIME and not activity.is_open(now):
         if now < activity.opens_at:
@@ -534,7 +556,7 @@ def request_leave(
     Returns (leave, created).
     """
     now = now or timezone.now()
-    if member.organization_id != activity.organization_id or member.state != Member.State.ACTIVE:
+    if not is_expected(member, activity):
         raise LeaveError(_("This activity is not for you."), code="not_member")
     if not reason.strip():
         raise LeaveError(_("Give a reason for your leave."), code="reason_required", field="reason")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
 
+from .meetings.lists import expected_members
 from .models import Activity, Attendance, CheckIn, Leave
 
 LEAVE_NOTES = {
@@ -68,7 +69,7 @@ def sign_in_sheet(activity: Activity, now: dt.datetime | None = None) -> SignInS
         members = Member.objects.filter(pk__in=Attendance.objects.filter(activity=activity).values("member_id"))
     else:
         outcomes = {}
-        members = Member.objects.active().filter(organization_id=activity.organization_id)
+        members = expected_members(activity)
     members = members.select_related("group").order_by(F("group__name").asc(nulls_last=True), "name", "pk")
     checkins = {
         c.member_id: c for c in CheckIn.objects.filter(activity=activity).only("member_id", "kind", "checked_in_at")

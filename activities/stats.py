@@ -54,7 +54,9 @@ def monthly_attendance(root: Organization, today: dt.date) -> tuple[list[tuple[i
     months = last_months(today)
     first_year, first_month = months[0]
     rows = (
-        Attendance.objects.filter(activity__organization__path__startswith=root.path)
+        Attendance.objects.filter(
+            activity__organization__path__startswith=root.path, activity__kind=Activity.Kind.THEME_DAY
+        )
         .filter(Q(activity__year__gt=first_year) | Q(activity__year=first_year, activity__month__gte=first_month))
         .values_list("activity__organization_id", "member__group_id", "activity__year", "activity__month", "outcome")
         .annotate(n=Count("id"))
@@ -103,7 +105,9 @@ def repeated_absentees(root: Organization) -> list[Member]:
     recent: list[int] = []
     per_branch: dict[int, int] = defaultdict(int)
     closed = (
-        Activity.objects.filter(organization__path__startswith=root.path, closed_at__isnull=False)
+        Activity.objects.filter(
+            organization__path__startswith=root.path, kind=Activity.Kind.THEME_DAY, closed_at__isnull=False
+        )
         .order_by("organization_id", "-date")
         .values_list("organization_id", "pk")
     )

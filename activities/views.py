@@ -27,6 +27,7 @@ from . import services, stats
 from .access import get_managed_activity, get_managed_leave, get_own_activity, get_own_delivery, managed_activities
 from .export import attendance_workbook
 from .forms import ActivityForm, CheckInForm, LeaveForm, MakeUpForm, materials_for
+from .meetings.lists import expected_members, own_activities_filter
 from .models import Activity, Attendance, CheckIn, Leave, MaterialDelivery, StudyMaterial, Track
 
 
@@ -51,7 +52,7 @@ def activity_detail(request, pk: int):
     now = timezone.now()
     # Attendance by hand is for people who were there without a phone: only once the day has begun.
     can_enter = now >= activity.opens_at
-    members = Member.objects.active().filter(organization_id=activity.organization_id).select_related("group")
+    members = expected_members(activity).select_related("group")
     if activity.closed_at:
         rows = Attendance.objects.filter(activity=activity).select_related("member__group").order_by("member__name")
         groups: dict[str, list] = {outcome: [] for outcome in Attendance.Outcome.values}
@@ -143,7 +144,7 @@ def manual_checkin(request, pk: int):
         # A form sent without a usable member is a mistake to point out, not a guessed object.
         messages.error(request, _("Choose a member of this branch to mark as attending."))
         return redirect("activities:detail", pk=activity.pk)
-    member = Member.objects.filter(pk=member_id, organization_id=activity.organization_id).first()
+    member = expected_members(activity).filter(pk=member_id).first()
     if member is None:
         raise Http404("No such member")
     try:
@@ -267,7 +268,7 @@ def member_activities(member: Member, now: dt.datetime, size: int = 12) -> tuple
     newest first, plus the next one ahead; what became of each (attendance,
     check-in, leave) comes as correlated lookups on the member's unique keys.
     """
-    branch = Activity.objects.filter(organization_id=member.organization_id)
+    branch = Activity.objects.filter(own_activities_filter(member))
     next_opens_at = branch.filter(opens_at__gt=now).order_by("opens_at").values("opens_at")[:1]
     activities = list(
         branch.select_related("organization")

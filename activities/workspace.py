@@ -12,7 +12,7 @@ from members.models import Member
 from members.workspace.registry import TaskLink, Todo, register_panel, register_task_links, register_todo
 
 from .access import managed_activities, managed_leaves, managed_reports
-from .models import CheckIn, Leave, Report
+from .models import Activity, CheckIn, Leave, Report
 
 C = Capability
 # A committee's secretary sees this many of the month's activities; the list of activity days has them all.
@@ -67,7 +67,7 @@ def this_month(user, today: dt.date) -> dict | None:
         return None
     activities = list(
         managed_activities(user)
-        .filter(year=today.year, month=today.month)
+        .filter(kind=Activity.Kind.THEME_DAY, year=today.year, month=today.month)
         .select_related("organization")
         .annotate(
             checked_in=_count(CheckIn.objects.filter(activity=OuterRef("pk"))),

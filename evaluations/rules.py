@@ -412,7 +412,11 @@ def branch_activities(chunk: Chunk) -> dict[int, Measure]:
     ended = period.months_ended()
     held = dict(
         Activity.objects.filter(
-            IdsIn("organization_id", ids), year=period.year, month__in=ended, closed_at__isnull=False
+            IdsIn("organization_id", ids),
+            kind=Activity.Kind.THEME_DAY,
+            year=period.year,
+            month__in=ended,
+            closed_at__isnull=False,
         )
         .values_list("organization_id")
         .annotate(n=Count("pk"))
