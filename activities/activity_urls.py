@@ -13,6 +13,7 @@ urlpatterns = [
     path("leave/", leave_views.leave_queue, name="leaves"),
     path("leave/<int:pk>/decide/", views.leave_decide, name="leave_decide"),
     path("<int:pk>/manual/", views.manual_checkin, name="manual_checkin"),
+    path("<int:pk>/excuse/", views.excuse, name="excuse"),
     # the member's side
     path("mine/", views.my_activity, name="mine"),
     path("mine/<int:pk>/", views.member_detail, name="member_detail"),

@@ -19,3 +19,9 @@ class ActivitiesConfig(AppConfig):
             signals,  # noqa: F401
             workspace,  # noqa: F401
         )
+
+        # After ``home``: the upcoming meetings follow the "due this month" card on the home page.
+        from .meetings import home as meetings_home  # noqa: F401
+
+        # Registers the wordings of the meeting-frequency reminders.
+        from .meetings import notices as meeting_notices  # noqa: F401

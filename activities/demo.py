@@ -18,6 +18,8 @@ from members.demo import ONLINE_BRANCH_CODE
 from members.models import Member
 
 from . import services
+from .meetings import demo as meetings_demo
+from .meetings.demo import record_quietly
 from .models import Activity, Attendance, CheckIn, Leave, MaterialDelivery, StudyMaterial, Track
 
 HISTORY_MONTHS = 6
@@ -57,10 +59,15 @@ def seed(today: dt.date | None = None) -> dict[str, int]:
     handbook = [_material(title, body, chapter, branch) for chapter, title, body in HANDBOOK]
     monthly = _material(*MONTHLY, None, branch)
     services.plan_activities(today)
-    upcoming = Activity.objects.filter(organization=branch, date__gte=today).order_by("date").first()
+    upcoming = (
+        Activity.objects.filter(organization=branch, kind=Activity.Kind.THEME_DAY, date__gte=today)
+        .order_by("date")
+        .first()
+    )
     if upcoming is not None:
         _dress(upcoming, [monthly, handbook[2]])
-    return {"history": _history(branch, today, handbook)}
+    history = _history(branch, today, handbook)
+    return {"history": history, **meetings_demo.seed(today)}
 
 
 def _dress(activity: Activity, materials: list[StudyMaterial]) -> None:
@@ -92,7 +99,7 @@ def open_today(now: dt.datetime | None = None) -> Activity | None:
     activity = (
         Activity.objects.select_for_update()
         .select_related("organization")
-        .filter(organization=branch, year=today.year, month=today.month)
+        .filter(organization=branch, kind=Activity.Kind.THEME_DAY, year=today.year, month=today.month)
         .first()
     )
     if activity is None:
@@ -121,6 +128,7 @@ def _history(branch: Organization, today: dt.date, materials: list[StudyMaterial
         year, month = shift_month(today.year, today.month, -offset)
         activity, created = Activity.objects.get_or_create(
             organization=branch,
+            kind=Activity.Kind.THEME_DAY,
             year=year,
             month=month,
             defaults={"date": branch.activity_date(year, month), "theme": "月度集中学习"},
@@ -166,25 +174,5 @@ def _history(branch: Organization, today: dt.date, materials: list[StudyMaterial
         Leave.objects.bulk_create(leaves, ignore_conflicts=True)
         MaterialDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
         # History is recorded quietly: the close sweep would also send notices.
-        written += _record_attendance(activity)
+        written += record_quietly(activity)
     return written
-
-
-def _record_attendance(activity: Activity) -> int:
-    checkins = dict(CheckIn.objects.filter(activity=activity).values_list("member_id", "kind"))
-    excused = set(
-        Leave.objects.filter(activity=activity, status=Leave.Status.APPROVED).values_list("member_id", flat=True)
-    )
-    members = Member.objects.active().filter(organization_id=activity.organization_id).values_list("pk", flat=True)
-    rows = [
-        Attendance(
-            member_id=member_id,
-            activity=activity,
-            outcome=services.outcome_for(checkins.get(member_id), member_id in excused),
-            recorded_at=activity.closes_at,
-        )
-        for member_id in members
-    ]
-    Attendance.objects.bulk_create(rows, ignore_conflicts=True)
-    Activity.objects.filter(pk=activity.pk).update(dispatched_at=activity.morning(), closed_at=activity.closes_at)
-    return len(rows)

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 
 from members.spreadsheets import safe_cell
 
+from .meetings.lists import expected_members
 from .models import Activity, Attendance, CheckIn, Leave
 
 
@@ -27,7 +28,7 @@ def attendance_workbook(activity: Activity) -> bytes:
     # Before the close, only an approved leave counts as leave, as the close will record it.
     leaves = dict(Leave.objects.filter(activity=activity).values_list("member_id", "status"))
     leave_labels = {Leave.Status.APPROVED: _("On leave"), Leave.Status.PENDING: _("Leave awaiting a decision")}
-    members = activity.organization.members.active().select_related("group").order_by("group__name", "name")
+    members = expected_members(activity).select_related("group").order_by("group__name", "name")
     for member in members.iterator(chunk_size=2000):
         checkin = checkins.get(member.pk)
         outcome = outcomes.get(member.pk)

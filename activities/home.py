@@ -68,14 +68,27 @@ def due_this_month(request: HttpRequest, member: Member, today: dt.date) -> dict
     # The activities whose check-in window is still open or ahead: this
     # month's until its window closes, then next month's. Two, because while
     # the window stays open after the day, the next activity day is the one after.
-    upcoming = list(
-        Activity.objects.filter(organization_id=member.organization_id, kind=Activity.Kind.THEME_DAY, closes_at__gt=now)
-        .annotate(
-            checked_in=Exists(CheckIn.objects.filter(activity=OuterRef("pk"), member=member)),
-            leave_status=Subquery(Leave.objects.filter(activity=OuterRef("pk"), member=member).values("status")[:1]),
+    # They come from the one query that also lists the member's upcoming meetings
+    # (``meetings.home.upcoming_gatherings``), by date: once a day from today on
+    # is among them, the days after it change nothing here. Only when so many
+    # meetings come first that none is are they asked for on their own.
+    from .meetings.home import upcoming_gatherings
+
+    gatherings, more = upcoming_gatherings(member, now)
+    upcoming = [activity for activity in gatherings if activity.kind == Activity.Kind.THEME_DAY][:2]
+    if more and not any(activity.date >= today for activity in upcoming):
+        upcoming = list(
+            Activity.objects.filter(
+                organization_id=member.organization_id, kind=Activity.Kind.THEME_DAY, closes_at__gt=now
+            )
+            .annotate(
+                checked_in=Exists(CheckIn.objects.filter(activity=OuterRef("pk"), member=member)),
+                leave_status=Subquery(
+                    Leave.objects.filter(activity=OuterRef("pk"), member=member).values("status")[:1]
+                ),
+            )
+            .order_by("date")[:2]
         )
-        .order_by("date")[:2]
-    )
     activity = upcoming[0] if upcoming else None
     checkin_state = None
     if activity is not None:

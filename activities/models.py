@@ -518,3 +518,65 @@ class MemberMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.year}-{self.month:02d}"
+
+
+class MeetingFrequency(models.Model):
+    """How often one kind of gathering is due, set by an organization for its whole subtree.
+
+    The nearest organization up the tree (the branch itself first) with a row
+    for the kind decides; with none, ``settings.MEETING_FREQUENCIES`` (the
+    statutory defaults of 《中国共产党支部工作条例》). Read by
+    ``activities.meetings.frequencies``.
+    """
+
+    class Period(models.TextChoices):
+        MONTH = "month", _("a month")
+        QUARTER = "quarter", _("a quarter")
+        YEAR = "year", _("a year")
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="meeting_frequencies"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Activity.Kind.choices)
+    period = models.CharField(_("period"), max_length=10, choices=Period.choices)
+    # 0: not required in this subtree (a rule above may ask for it; this row says no).
+    times = models.PositiveSmallIntegerField(_("times per period"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("meeting frequency")
+        verbose_name_plural = _("meeting frequencies")
+        constraints = [
+            # Also the index the rules are read by: WHERE organization_id IN (the branches and their ancestors)
+            models.UniqueConstraint(fields=["organization", "kind"], name="meeting_frequency_once"),
+            models.CheckConstraint(condition=models.Q(times__lte=31), name="meeting_frequency_times_31"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.kind}: {self.times}/{self.period}"
+
+
+class CalendarFeed(models.Model):
+    """A member's private calendar subscription: the secret address a phone's calendar app reads without a login.
+
+    Only a hash of the token is kept (``activities.meetings.calendar``), so a
+    copy of the database opens no feed; resetting replaces the hash and the
+    old address stops working at once.
+    """
+
+    member = models.OneToOneField(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    # The feed's lookup: WHERE token_hash = ? (unique, so indexed).
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.created_at:%Y-%m-%d}"

@@ -610,6 +610,46 @@ def decide_leave(leave: Leave, *, approve: bool, decided_by, note: str = "", now
     return leave
 
 
+def excuse(member: Member, activity: Activity, reason: str, *, by, now: dt.datetime | None = None) -> Leave:
+    """The secretary records an excused absence with its reason, e.g. for a meeting recorded afterwards.
+
+    A leave the member asked for and still waiting is approved with the
+    member's own reason; one already approved stays as it is. After the
+    close, the absence becomes excused as with a late approval.
+    """
+    now = now or timezone.now()
+    reason = reason.strip()
+    longest = 500
+    if not is_expected(member, activity):
+        raise LeaveError(_("This member is not expected at this activity."), code="not_member")
+    if not reason:
+        raise LeaveError(_("Give the reason for the absence."), code="reason_required", field="reason")
+    if len(reason) > longest:
+        raise LeaveError(_("Keep the reason to %(max)d characters.") % {"max": longest}, code="reason_too_long")
+    if CheckIn.objects.filter(member=member, activity=activity).exclude(kind=CheckIn.Kind.MAKE_UP).exists():
+        raise LeaveError(_("%(name)s took part and cannot be excused.") % {"name": member.name}, code="checked_in")
+    try:
+        with transaction.atomic():
+            leave = Leave.objects.create(
+                member=member,
+                activity=activity,
+                reason=reason,
+                status=Leave.Status.APPROVED,
+                decided_by=by,
+                decided_at=now,
+            )
+    except IntegrityError:
+        leave = Leave.objects.get(member=member, activity=activity)
+        if leave.status != Leave.Status.APPROVED:
+            Leave.objects.filter(pk=leave.pk).update(status=Leave.Status.APPROVED, decided_by=by, decided_at=now)
+            leave.status = Leave.Status.APPROVED
+    # Closed already (or closing as we speak): the absence becomes excused; before the close there is no row.
+    Attendance.objects.filter(member=member, activity=activity, outcome=Attendance.Outcome.ABSENT).update(
+        outcome=Attendance.Outcome.EXCUSED
+    )
+    return leave
+
+
 # --- study ----------------------------------------------------------------------------------
 
 

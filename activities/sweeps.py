@@ -5,6 +5,7 @@ import datetime as dt
 from branches.sweeps import register
 
 from . import photos, reports, services
+from .meetings import compliance
 
 
 @register("plan")
@@ -35,3 +36,8 @@ def checkin_photos(today: dt.date) -> dict:
 @register("away_reports")
 def away_reports(today: dt.date) -> dict:
     return reports.remind_away_reports(today)
+
+
+@register("meeting_due")
+def meeting_due(today: dt.date) -> dict:
+    return compliance.remind_short_meetings(today)

@@ -5,4 +5,6 @@ from django.urls import include, path
 urlpatterns = [
     path("activities/", include("activities.activity_urls")),
     path("reports/", include("activities.report_urls")),
+    path("meetings/", include("activities.meeting_urls")),
+    path("calendar/", include("activities.calendar_urls")),
 ]

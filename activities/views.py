@@ -27,14 +27,21 @@ from . import services, stats
 from .access import get_managed_activity, get_managed_leave, get_own_activity, get_own_delivery, managed_activities
 from .export import attendance_workbook
 from .forms import ActivityForm, CheckInForm, LeaveForm, MakeUpForm, materials_for
+from .meetings.forms import MeetingDetailsForm
 from .meetings.lists import expected_members, own_activities_filter
+from .meetings.views import record_context
 from .models import Activity, Attendance, CheckIn, Leave, MaterialDelivery, StudyMaterial, Track
 
 
 @capability_required(Capability.MANAGE_ACTIVITIES)
 @require_safe
 def activity_list(request):
-    activities = managed_activities(request.user).select_related("organization").order_by("-date", "organization__path")
+    activities = (
+        managed_activities(request.user)
+        .filter(kind=Activity.Kind.THEME_DAY)
+        .select_related("organization")
+        .order_by("-date", "organization__path")
+    )
     page = Paginator(activities, 20).get_page(request.GET.get("page"))
     ids = [activity.pk for activity in page]
     checked_in = dict(
@@ -107,6 +114,7 @@ def activity_detail(request, pk: int):
             # Read receipts of the activity-day notice the dispatch sent every member.
             "receipts": read_receipts(f"activity:{activity.pk}:") if activity.dispatched_at else None,
             "leave_requests": leave_requests,
+            **record_context(request.user, activity),
         },
     )
 
@@ -135,18 +143,30 @@ def leave_decide(request, pk: int):
     return redirect(back) if back else redirect("activities:detail", pk=leave.activity_id)
 
 
+def _listed_member(request, activity: Activity, posted, missing: str) -> Member | None:
+    """The member a form names from the activity's list; None (with ``missing`` said) when it names none.
+
+    A form sent without a usable member is a mistake to point out, not a guessed
+    object; a member who is not on the list is a 404, like any object out of reach.
+    """
+    member_id = parse_id(posted)
+    if member_id is None:
+        messages.error(request, missing)
+        return None
+    member = expected_members(activity).filter(pk=member_id).first()
+    if member is None:
+        raise Http404("No such member")
+    return member
+
+
 @login_required
 @require_POST
 def manual_checkin(request, pk: int):
     activity = get_managed_activity(request.user, pk)
-    member_id = parse_id(request.POST.get("member"))
-    if member_id is None:
-        # A form sent without a usable member is a mistake to point out, not a guessed object.
-        messages.error(request, _("Choose a member of this branch to mark as attending."))
-        return redirect("activities:detail", pk=activity.pk)
-    member = expected_members(activity).filter(pk=member_id).first()
+    missing = _("Choose a member of this branch to mark as attending.")
+    member = _listed_member(request, activity, request.POST.get("member"), missing)
     if member is None:
-        raise Http404("No such member")
+        return redirect("activities:detail", pk=activity.pk)
     try:
         created = services.perform_checkin(member, activity, kind=CheckIn.Kind.MANUAL, entered_by=request.user)[1]
     except services.CheckInError as error:
@@ -160,15 +180,36 @@ def manual_checkin(request, pk: int):
 
 
 @login_required
+@require_POST
+def excuse(request, pk: int):
+    """Record an absence as excused, with its reason: for those who told the secretary, not the site."""
+    activity = get_managed_activity(request.user, pk)
+    missing = _("Choose a member on this activity's list to excuse.")
+    member = _listed_member(request, activity, request.POST.get("member"), missing)
+    if member is None:
+        return redirect("activities:detail", pk=activity.pk)
+    try:
+        services.excuse(member, activity, request.POST.get("reason") or "", by=request.user)
+    except services.LeaveError as error:
+        show_error(request, error)
+    else:
+        messages.success(request, _("%(name)s is recorded as excused.") % {"name": member.name})
+    return redirect("activities:detail", pk=activity.pk)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def activity_edit(request, pk: int):
     activity = get_managed_activity(request.user, pk)
-    form = ActivityForm(
-        request.POST or None,
-        instance=activity,
-        materials=materials_for(activity.organization),
-        initial={"tracks": activity.tracks},
-    )
+    if activity.is_theme_day:
+        form = ActivityForm(
+            request.POST or None,
+            instance=activity,
+            materials=materials_for(activity.organization),
+            initial={"tracks": activity.tracks},
+        )
+    else:
+        form = MeetingDetailsForm(request.POST or None, instance=activity)
     if request.method == "POST" and form.is_valid():
         form.save()
         return redirect("activities:detail", pk=activity.pk)
@@ -201,7 +242,10 @@ def attendance_export(request, pk: int):
         attendance_workbook(activity),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    filename = f"attendance-{activity.organization.code}-{activity.year}-{activity.month:02d}.xlsx"
+    if activity.is_theme_day:
+        filename = f"attendance-{activity.organization.code}-{activity.year}-{activity.month:02d}.xlsx"
+    else:
+        filename = f"attendance-{activity.organization.code}-{activity.kind}-{activity.date.isoformat()}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

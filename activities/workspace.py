@@ -12,6 +12,7 @@ from members.models import Member
 from members.workspace.registry import TaskLink, Todo, register_panel, register_task_links, register_todo
 
 from .access import managed_activities, managed_leaves, managed_reports
+from .meetings.views import reviewable
 from .models import Activity, CheckIn, Leave, Report
 
 C = Capability
@@ -49,6 +50,16 @@ register_todo(
 )
 register_todo(
     Todo(
+        key="records",
+        label=_("Meeting records to review"),
+        capability=C.MANAGE_ACTIVITIES,
+        url_name="meetings:review_queue",
+        order=35,
+        pending=lambda user, today: reviewable(user),
+    )
+)
+register_todo(
+    Todo(
         key="reports",
         label=_("Reports to answer"),
         capability=C.ANSWER_REPORTS,
@@ -80,6 +91,8 @@ def this_month(user, today: dt.date) -> dict | None:
 
 register_task_links(
     TaskLink("life", _("Activity days"), C.MANAGE_ACTIVITIES, "activities:list"),
+    TaskLink("life", _("Meetings and activities"), C.MANAGE_ACTIVITIES, "meetings:list"),
+    TaskLink("life", _("Plan a meeting"), C.MANAGE_ACTIVITIES, "meetings:plan"),
     TaskLink("life", _("Leave requests"), C.DECIDE_LEAVE, "activities:leaves"),
     TaskLink("reports", _("Reports to answer"), C.ANSWER_REPORTS, "reports:queue"),
     TaskLink(
@@ -88,5 +101,24 @@ register_task_links(
         C.MANAGE_ACTIVITIES,
         "activities:stats",
         kinds=frozenset({"committee", "general_branch", "branch", "group"}),
+    ),
+)
+# What is due and what was held, and how often each kind of meeting is due (activities.meetings.compliance).
+register_task_links(
+    TaskLink("life", _("Meetings due, all my organizations"), C.MANAGE_ACTIVITIES, "meetings:compliance_home"),
+    TaskLink(
+        "life",
+        _("Meetings due"),
+        C.MANAGE_ACTIVITIES,
+        "meetings:compliance",
+        kinds=frozenset({"committee", "general_branch"}),
+    ),
+    TaskLink("life", _("Meetings due"), C.MANAGE_ACTIVITIES, "meetings:compliance_branch", kinds=frozenset({"branch"})),
+    TaskLink(
+        "life",
+        _("Meeting frequencies"),
+        C.MANAGE_ACTIVITIES,
+        "meetings:frequencies",
+        kinds=frozenset({"committee", "general_branch", "branch"}),
     ),
 )

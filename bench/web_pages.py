@@ -99,8 +99,10 @@ def seed() -> tuple[dict[str, tuple[str, int]], list[Page]]:
     branch = Organization.objects.get(code=demo.ONLINE_BRANCH_CODE)
     today = timezone.localdate()
     activity = (
-        Activity.objects.filter(organization=branch, date__lte=today).order_by("-date").first()
-        or Activity.objects.filter(organization=branch).order_by("date").first()
+        Activity.objects.filter(organization=branch, kind=Activity.Kind.THEME_DAY, date__lte=today)
+        .order_by("-date")
+        .first()
+        or Activity.objects.filter(organization=branch, kind=Activity.Kind.THEME_DAY).order_by("date").first()
     )
     sessions = {}
     for who, user in (("member", member.user), ("secretary", secretary)):

@@ -495,3 +495,30 @@ def branch_visits(chunk: Chunk) -> dict[int, Measure]:
         .order_by()
     )
     return {pk: Measure(done, n, {"done": done, "due": n}) for pk, n, done in rows}
+
+
+@rule(
+    "branch_meetings",
+    Subject.BRANCH,
+    _("Meetings held as due"),
+    _(
+        "Points × meetings held ÷ meetings due, over every kind of meeting (支部党员大会, 支委会, 党小组会, 党课, "
+        "主题党日, 组织生活会, 民主评议党员) and every period of the year that has ended, as often as the branch's "
+        "meeting frequencies ask; a period counts at most the meetings due in it. A meeting is held once its "
+        "attendance is recorded."
+    ),
+    lambda facts: _("Held %(done)d of %(due)d meetings due.") % facts,
+)
+def branch_meetings(chunk: Chunk) -> dict[int, Measure]:
+    from activities.meetings.compliance import measure
+    from branches.models import Organization
+
+    ids, period = chunk.ids, chunk.period
+    branches = list(Organization.objects.filter(IdsIn("pk", ids)).only("pk", "kind", "path", "parent_id"))
+    # A span has ended when its last day is on or before the cut-off: measured as of the day after.
+    measured = measure(branches, period.year, period.cutoff + dt.timedelta(days=1))
+    measures = {}
+    for pk, compliance in measured.items():
+        held, due = compliance.ended_totals()
+        measures[pk] = Measure(held, due, {"done": held, "due": due})
+    return measures

@@ -16,9 +16,9 @@ def test_demo_branch_gets_material_a_planned_month_and_half_a_year_of_history():
     member_demo.seed(TODAY)
     activity_demo.seed(TODAY)
     branch = Organization.objects.get(code=member_demo.ONLINE_BRANCH_CODE)
-    upcoming = Activity.objects.get(organization=branch, date=dt.date(2026, 12, 6))
+    upcoming = Activity.objects.get(organization=branch, kind=Activity.Kind.THEME_DAY, date=dt.date(2026, 12, 6))
     assert upcoming.theme and upcoming.materials.count() == 2
-    closed = Activity.objects.filter(organization=branch, closed_at__isnull=False)
+    closed = Activity.objects.filter(organization=branch, kind=Activity.Kind.THEME_DAY, closed_at__isnull=False)
     assert closed.count() == activity_demo.HISTORY_MONTHS
     assert Attendance.objects.filter(activity__in=closed).count() == activity_demo.HISTORY_MONTHS * 57
     months, series = stats.monthly_attendance(branch, TODAY)

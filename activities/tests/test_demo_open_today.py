@@ -46,11 +46,11 @@ def demo_member() -> Member:
 def test_on_the_20th_the_demo_activity_is_open_and_the_member_checks_in(client):
     day = dt.date(2026, 11, 20)  # the 6th's window closed long ago
     branch = seed(day)
-    assert not Activity.objects.filter(organization=branch, year=2026, month=11).exists()
+    assert not Activity.objects.filter(organization=branch, kind="theme_day", year=2026, month=11).exists()
 
     output = open_today(day)
 
-    activity = Activity.objects.get(organization=branch, year=2026, month=11)
+    activity = Activity.objects.get(organization=branch, kind="theme_day", year=2026, month=11)
     assert activity.date == day and activity.theme
     assert activity.materials.exists()
     with at(day, 10):
@@ -70,7 +70,7 @@ def test_on_the_20th_the_demo_activity_is_open_and_the_member_checks_in(client):
 
 def test_an_activity_already_closed_this_month_is_opened_again():
     branch = seed(dt.date(2026, 12, 2))
-    december = Activity.objects.get(organization=branch, year=2026, month=12)
+    december = Activity.objects.get(organization=branch, kind="theme_day", year=2026, month=12)
     with at(dt.date(2026, 12, 15), 1):
         close_due(dt.date(2026, 12, 15))
     december.refresh_from_db()
@@ -83,15 +83,15 @@ def test_an_activity_already_closed_this_month_is_opened_again():
     assert not Attendance.objects.filter(activity=december).exists()
     with at(dt.date(2026, 12, 20), 12):
         assert december.is_open(timezone.now())
-    assert Activity.objects.filter(organization=branch, year=2026, month=12).count() == 1
+    assert Activity.objects.filter(organization=branch, kind="theme_day", year=2026, month=12).count() == 1
 
 
 def test_running_it_twice_a_day_changes_nothing_the_second_time():
     branch = seed(dt.date(2026, 11, 20))
     open_today(dt.date(2026, 11, 20), 9)
-    first = Activity.objects.get(organization=branch, year=2026, month=11)
+    first = Activity.objects.get(organization=branch, kind="theme_day", year=2026, month=11)
     open_today(dt.date(2026, 11, 20), 15)
-    again = Activity.objects.get(organization=branch, year=2026, month=11)
+    again = Activity.objects.get(organization=branch, kind="theme_day", year=2026, month=11)
     assert (again.pk, again.date, again.opens_at, again.closes_at) == (
         first.pk,
         first.date,

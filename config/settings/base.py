@@ -376,11 +376,32 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["activation_texts"],
         "options": {"expires": 55},
     },
+    # Meetings still short of what is due, N days before each period ends: once a morning; the notice
+    # keys are per branch, kind and period, so a replayed morning sends nothing twice.
+    "meeting_due": {
+        "task": "branches.tasks.run_sweep",
+        "schedule": crontab(minute=25, hour="8"),
+        "args": ["meeting_due"],
+        "options": {"expires": 3600},
+    },
 }
 # /healthz reports the heartbeat as stale after this many seconds.
 HEARTBEAT_STALE_AFTER = env.int("HEARTBEAT_STALE_AFTER", default=180)
 # Roster imports with at least this many rows are previewed and applied by a worker.
 ROSTER_IMPORT_ASYNC_ROWS = env.int("ROSTER_IMPORT_ASYNC_ROWS", default=5000)
+# How often each kind of gathering is due, (period, times), unless an organization sets its own
+# (activities.MeetingFrequency): 《中国共产党支部工作条例》 arts. 11-18; 党小组会 per group.
+MEETING_FREQUENCIES = {
+    "theme_day": ("month", 1),
+    "general": ("quarter", 1),
+    "committee": ("month", 1),
+    "group": ("month", 1),
+    "lecture": ("quarter", 1),
+    "life_meeting": ("year", 1),
+    "review": ("year", 1),
+}
+# The branch's secretaries hear this many days before a period ends that a kind is still short.
+MEETING_DUE_REMINDER_DAYS = env.int("MEETING_DUE_REMINDER_DAYS", default=14)
 
 # --- allauth: members log in with their phone number ------------------------------------
 ACCOUNT_ADAPTER = "members.adapter.AccountAdapter"

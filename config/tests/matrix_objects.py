@@ -15,7 +15,8 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from activities.models import Leave, MaterialDelivery, Report, StudyMaterial
+from activities.meetings.calendar import issue_feed
+from activities.models import Activity, Attendee, Leave, MaterialDelivery, MeetingFile, Report, StudyMaterial
 from activities.tests.factories import ActivityFactory
 from branches.models import Organization, Role
 from branches.tests.factories import GroupFactory, OrganizationFactory, RoleFactory
@@ -35,6 +36,8 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xf
 # Where an object lives, for the group leader's sake: inside group G, or elsewhere in branch A.
 IN_GROUP = "group_a"
 IN_BRANCH = "branch_a"
+# A meeting record of branch A as its reviewer sees it: only from above the branch.
+ABOVE_BRANCH = "above_branch_a"
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,16 @@ def build_world() -> World:
         member=bob, title="matrix report", body="text", attachment=ContentFile(PDF, name="matrix-report.pdf")
     )
     former_report = Report.objects.create(member=former, title="matrix old report", body="text")
+
+    # A committee meeting of branch A with its record's photo (and a second file, for the removal).
+    meeting = ActivityFactory(organization=branch_a, kind=Activity.Kind.COMMITTEE, date=now.date())
+    Attendee.objects.create(activity=meeting, member=bob)
+    meeting_file = MeetingFile.objects.create(
+        activity=meeting, name="matrix.jpg", is_photo=True, file=ContentFile(JPEG, name="matrix-meeting.jpg")
+    )
+    spare_file = MeetingFile.objects.create(
+        activity=meeting, name="matrix.pdf", file=ContentFile(PDF, name="matrix-meeting.pdf")
+    )
 
     # --- members ---------------------------------------------------------------------------
     invitation = InvitationFactory(organization=branch_a)
@@ -212,9 +225,16 @@ def build_world() -> World:
     committee_post = Post.objects.create(
         organization=branch_a, member=bob, kind=Post.Kind.DEPUTY, started_on=now.date() - dt.timedelta(days=30)
     )
+    # bob's calendar subscription: read without a login, its token is its only key.
+    calendar_token = issue_feed(bob)
     world.personas["superuser"] = superuser
     world.targets = {
         "activity": Target({"pk": activity.pk}, IN_BRANCH),
+        "meeting": Target({"pk": meeting.pk}, IN_BRANCH),
+        "meeting_review": Target({"pk": meeting.pk}, ABOVE_BRANCH),
+        "meeting_file": Target({"pk": meeting_file.pk}, IN_BRANCH),
+        "meeting_spare_file": Target({"pk": spare_file.pk}, IN_BRANCH),
+        "calendar_feed": Target({"token": calendar_token}, IN_BRANCH),
         "branch_a": Target({"pk": branch_a.pk}, IN_BRANCH),
         "group_a": Target({"pk": group.pk}, IN_GROUP),
         # Leave on the activity day is decided on the branch's activity, so it is in the branch's scope.

@@ -32,7 +32,7 @@ from activities.models import Report
 from branches.access import Capability
 from members.models import Member
 
-from .matrix_objects import IN_BRANCH, IN_GROUP, build_world
+from .matrix_objects import ABOVE_BRANCH, IN_BRANCH, IN_GROUP, build_world
 
 THIS_FILE = "config/tests/test_permission_matrix.py"
 
@@ -160,9 +160,34 @@ RULES: dict[str, Rule] = {
     "activities:export": managed(C.MANAGE_ACTIVITIES, "activity"),
     "activities:signin_sheet": managed(C.MANAGE_ACTIVITIES, "activity"),
     "activities:manual_checkin": managed(C.MANAGE_ACTIVITIES, "activity"),
+    "activities:excuse": managed(C.MANAGE_ACTIVITIES, "activity"),
     "activities:stats": managed(C.MANAGE_ACTIVITIES, "branch_a"),
     "activities:leave_decide": managed(C.DECIDE_LEAVE, "leave"),
     "activities:leaves": workspace(C.DECIDE_LEAVE),
+    # --- meetings (三会一课) ---
+    "meetings:list": workspace(C.MANAGE_ACTIVITIES),
+    "meetings:plan": workspace(C.MANAGE_ACTIVITIES),
+    "meetings:review_queue": workspace(C.MANAGE_ACTIVITIES),
+    "meetings:attendees": managed(C.MANAGE_ACTIVITIES, "meeting"),
+    "meetings:record": managed(C.MANAGE_ACTIVITIES, "meeting"),
+    "meetings:submit": managed(C.MANAGE_ACTIVITIES, "meeting"),
+    "meetings:review": managed(C.MANAGE_ACTIVITIES, "meeting_review"),
+    "meetings:file": managed(C.MANAGE_ACTIVITIES, "meeting_file"),
+    "meetings:file_delete": managed(C.MANAGE_ACTIVITIES, "meeting_spare_file"),
+    "meetings:print_record": managed(C.MANAGE_ACTIVITIES, "meeting"),
+    "meetings:ledger": managed(C.MANAGE_ACTIVITIES, "branch_a"),
+    # what is due and what was held; how often each kind is due
+    "meetings:compliance_home": workspace(C.MANAGE_ACTIVITIES),
+    "meetings:frequencies": managed(C.MANAGE_ACTIVITIES, "branch_a"),
+    "meetings:compliance_branch": managed(C.MANAGE_ACTIVITIES, "branch_a"),
+    "meetings:compliance": managed(C.MANAGE_ACTIVITIES, "branch_a"),
+    "meetings:compliance_export": managed(C.MANAGE_ACTIVITIES, "branch_a"),
+    # The member's phone calendar: one meeting's .ics, the page that makes the feed's address.
+    "meetings:ics": own("activity"),
+    "meetings:calendar": member(),
+    "meetings:calendar_reset": member(),
+    # Read by calendar apps without a login: the token in the path is the key (a wrong one is a 404).
+    "calendar:feed": Rule(PUBLIC, target="calendar_feed"),
     # --- activities: the member's side ---
     "activities:mine": member(),
     "activities:member_detail": own("activity"),
@@ -364,7 +389,11 @@ GRANTS = {
     "group_leader": ("group_a", GROUP_LEADING),
 }
 # Where an object lives -> the places whose roles cover it.
-COVERED_BY = {IN_GROUP: {"group_a", "branch_a", "committee"}, IN_BRANCH: {"branch_a", "committee"}}
+COVERED_BY = {
+    IN_GROUP: {"group_a", "branch_a", "committee"},
+    IN_BRANCH: {"branch_a", "committee"},
+    ABOVE_BRANCH: {"committee"},
+}
 
 THROUGH, TO_LOGIN, DENIED, NOT_FOUND = "through", "login", "403", "404"
 
