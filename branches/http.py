@@ -1,4 +1,4 @@
-"""The one door for outgoing HTTP: SMS gateways and WeCom robots post through ``post_json``.
+"""The one door for outgoing HTTP: SMS gateways and WeCom post through ``post_json``, and read with ``get``.
 
 It maps what can go wrong to one error with a ``permanent`` flag, so each
 channel decides only whether to retry; tests patch ``branches.http.urlopen``.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -37,6 +38,22 @@ def post_json(url: str, payload: Any, *, headers: dict[str, str] | None = None, 
         headers={"Content-Type": "application/json", **(headers or {})},
         method="POST",
     )
+    return _send(request, timeout)
+
+
+def get(url: str, *, params: dict[str, str] | None = None, timeout: float = 5) -> bytes:
+    """GET ``url`` with ``params`` added to its query and return the answer's body; raise ``HttpError`` otherwise.
+
+    The parameters may hold a credential (WeCom's ``corpsecret``): like the URL,
+    they never appear in an error.
+    """
+    if params:
+        url = f"{url}{'&' if '?' in url else '?'}{urllib.parse.urlencode(params)}"
+    request = urllib.request.Request(url, method="GET")  # noqa: S310 - operator-set URLs only
+    return _send(request, timeout)
+
+
+def _send(request: urllib.request.Request, timeout: float) -> bytes:
     try:
         with urlopen(request, timeout=timeout) as response:
             return response.read()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -25,6 +26,9 @@ from .sms import SMSError, send_sms
 from .validators import mask_phone
 
 logger = logging.getLogger(__name__)
+
+# The row keeps its text as rendered at the click (members.sms_templates "activation"), link last.
+SIGNUP_LINK = re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]+")
 
 # Waits after the first, second, … gateway error; after the last the row fails.
 RETRY_AFTER = [dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2)]
@@ -58,7 +62,7 @@ def send_texts(text_ids: Iterable[int], now: dt.datetime | None = None) -> dict[
     """
     counts = {"sent": 0, "retry": 0, "failed": 0}
     ids = sorted(set(text_ids))
-    for text in ActivationText.objects.filter(pk__in=ids).select_related("member").order_by("pk"):
+    for text in ActivationText.objects.filter(pk__in=ids).select_related("member__organization").order_by("pk"):
         result = _send_one(text, now or timezone.now())
         if result:
             counts[result] += 1
@@ -97,7 +101,7 @@ def _send_one(text: ActivationText, now: dt.datetime) -> str | None:
         _finish(text, ActivationText.Status.FAILED, error="no longer waiting for activation")
         return "failed"
     try:
-        send_sms(member.phone, text.text)
+        send_sms(member.phone, "activation", activation_params(text))
     except SMSError as exc:
         attempts = text.attempts + 1
         if exc.permanent or attempts > len(RETRY_AFTER):
@@ -125,6 +129,15 @@ def _send_one(text: ActivationText, now: dt.datetime) -> str | None:
             note=ACTIVATION_SMS_NOTE,
         )
     return "sent"
+
+
+def activation_params(text: ActivationText) -> dict[str, str]:
+    """The invitation's values: the member as the roster has them now, the link the secretary's click was made on."""
+    link = SIGNUP_LINK.search(text.text)
+    if link is None:
+        raise SMSError("the activation text holds no signup link", permanent=True)
+    member = text.member
+    return {"name": member.name, "branch": member.organization.name, "url": link.group(0).rstrip(".,;")}
 
 
 def _finish(text: ActivationText, status: str, *, error: str = "", sent_at: dt.datetime | None = None) -> None:

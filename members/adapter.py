@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -20,8 +21,10 @@ from django.utils.translation import gettext_lazy
 
 from .models import User
 from .registration import activate_member
-from .sms import send_sms
-from .validators import normalize_phone
+from .sms import SMSError, send_sms
+from .validators import mask_phone, normalize_phone
+
+logger = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -167,20 +170,12 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_verification_code_sms(self, user: User, phone: str, code: str, **kwargs: Any) -> None:
         # Used for both login codes and phone verification, which expire at
         # different times, so the text names no duration. send_sms signs every
-        # text (settings.SMS_SIGNATURE), so none of them names the site.
-        send_sms(
-            phone,
-            _("Your verification code is %(code)s. Do not share it with anyone.") % {"code": code},
-        )
+        # text (settings.SMS_SIGNATURE), so none of them names the site; the
+        # wordings are members.sms_templates'.
+        self._send_sms(phone, "verification_code", {"code": code})
 
     def send_unknown_account_sms(self, phone: str, **kwargs: Any) -> None:
-        send_sms(
-            phone,
-            _(
-                "A login code was requested for this number, but it has no account. "
-                "If you are on a branch roster, activate your account first."
-            ),
-        )
+        self._send_sms(phone, "unknown_account")
 
     def send_account_already_exists_sms(self, phone: str) -> None:
         # allauth sends this for any signup it answers without creating a
@@ -188,4 +183,18 @@ class AccountAdapter(DefaultAccountAdapter):
         # no roster, a wrong name) that way, and those text nobody.
         if self.get_user_by_phone(phone) is None:
             return
-        send_sms(phone, _("Someone tried to sign up with this number, which already has an account."))
+        self._send_sms(phone, "account_exists")
+
+    def _send_sms(self, phone: str, kind: str, params: dict[str, str] | None = None) -> None:
+        # A provider's limit or outage must not end the login in a server
+        # error. Every kind gets the same notice, so a failure tells nobody
+        # whether the number has an account; asking again sends a new code.
+        try:
+            send_sms(phone, kind, params)
+        except SMSError as exc:
+            logger.warning("SMS %s to %s not sent: %s", kind, mask_phone(phone), exc)
+            request = context.request
+            if request is not None:
+                messages.error(
+                    request, _("The text message could not be sent just now. Please wait a minute and try again.")
+                )

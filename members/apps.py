@@ -7,5 +7,16 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self) -> None:
+        from django.conf import settings
+        from django.core import checks
+
+        from .sms import check_backend, refuse_incomplete_backend
+
         # Registers the roster's to-do items and task links with members.workspace.
         from .workspace import items  # noqa: F401
+
+        checks.register(check_backend)
+        if not settings.DEBUG:
+            # A worker or web process started without its SMS templates or credentials would fail
+            # every login code: production stops instead (development sees the system check).
+            refuse_incomplete_backend()

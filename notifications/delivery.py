@@ -53,14 +53,19 @@ def deliver_one(delivery: Delivery, now: dt.datetime) -> str | None:
     if not claim(delivery, now):
         return None
     try:
-        TRANSPORTS[delivery.channel]().notify(delivery)
+        message_id = TRANSPORTS[delivery.channel]().notify(delivery)
     except TransportError as exc:
         return _record_failure(delivery, now, str(exc), permanent=exc.permanent)
     except Exception as exc:
         # An unexpected error's text may quote a URL with its key: keep only its type.
         return _record_failure(delivery, now, f"unexpected {type(exc).__name__}", permanent=False)
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=Delivery.Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+        status=Delivery.Status.SENT,
+        sent_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        last_error="",
+        # The SMS provider's id, which its delivery receipt names (notifications.sms_receipts).
+        provider_message_id=str(message_id or "")[:64],
     )
     return Delivery.Status.SENT
 
@@ -110,5 +115,12 @@ def deliver(today: dt.date) -> dict:
 def resend(deliveries) -> int:
     """Queue failed deliveries again from scratch; returns how many."""
     return deliveries.filter(status=Delivery.Status.FAILED).update(
-        status=Delivery.Status.QUEUED, due_at=timezone.now(), attempts=0, last_error=""
+        status=Delivery.Status.QUEUED,
+        due_at=timezone.now(),
+        attempts=0,
+        last_error="",
+        provider_message_id="",
+        final_status="",
+        receipt_at=None,
+        receipt_error="",
     )

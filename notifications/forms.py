@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.widgets import TimeInput
 
+from . import wecom_app
 from .models import BranchChannels, MemberChannels, MessageTemplate
 from .services import unknown_placeholders
 
@@ -18,8 +19,19 @@ WECOM_HOST = "qyapi.weixin.qq.com"
 class MemberChannelsForm(forms.ModelForm):
     class Meta:
         model = MemberChannels
-        fields = ["sms", "email"]
-        labels = {"sms": _("Also send me notices by SMS"), "email": _("Also send me notices by email")}
+        fields = ["sms", "email", "wecom_app"]
+        labels = {
+            "sms": _("Also send me notices by SMS"),
+            "email": _("Also send me notices by email"),
+            "wecom_app": _("Also send me notices as WeCom messages"),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Only a member whom WeCom messages can reach has the choice: the site has the app, and
+        # the branch recorded the member's WeCom user id.
+        if not (wecom_app.configured() and self.instance.wecom_userid):
+            del self.fields["wecom_app"]
 
 
 class BranchChannelsForm(forms.ModelForm):

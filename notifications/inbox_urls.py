@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, wecom_views
 
 app_name = "notifications"
 urlpatterns = [
@@ -9,5 +9,6 @@ urlpatterns = [
     path("channels/", views.channels, name="channels"),
     path("branch/<int:pk>/", views.branch_channels, name="branch_channels"),
     path("branch/<int:pk>/templates/", views.templates, name="templates"),
+    path("branch/<int:pk>/wecom/", wecom_views.wecom_ids, name="wecom_ids"),
     path("branch/<int:pk>/templates/<slug:kind>/<str:language>/", views.edit_template, name="edit_template"),
 ]

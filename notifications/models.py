@@ -111,6 +111,8 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
     EMAIL = "email", _("Email")
     WECOM = "wecom", _("WeCom group robot")
+    # An application message from the organization's WeCom (企业微信) to one member.
+    WECOM_APP = "wecom_app", _("WeCom message")
 
 
 class Delivery(models.Model):
@@ -120,6 +122,10 @@ class Delivery(models.Model):
         QUEUED = "queued", _("Queued")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+
+    class FinalStatus(models.TextChoices):
+        DELIVERED = "delivered", _("Delivered")
+        UNDELIVERED = "failed", _("Not delivered")
 
     notification = models.ForeignKey(
         Notification, verbose_name=_("notification"), on_delete=models.CASCADE, related_name="deliveries"
@@ -132,6 +138,17 @@ class Delivery(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # What the SMS provider said afterwards: its id of the message (Aliyun BizId,
+    # Tencent SerialNo) and, once its delivery receipt came, whether the phone got it.
+    # Deliveries are written by INSERT … SELECT naming only the columns it fills: the database fills these.
+    provider_message_id = models.CharField(
+        _("provider's message id"), max_length=64, blank=True, default="", db_default=""
+    )
+    final_status = models.CharField(
+        _("delivery receipt"), max_length=10, choices=FinalStatus.choices, blank=True, default="", db_default=""
+    )
+    receipt_at = models.DateTimeField(_("receipt at"), null=True, blank=True)
+    receipt_error = models.CharField(_("provider's reason"), max_length=200, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("delivery")
@@ -140,6 +157,8 @@ class Delivery(models.Model):
         indexes = [
             # delivery sweep: WHERE status = 'queued' AND due_at <= now
             models.Index(fields=["status", "due_at"], name="delivery_due_idx"),
+            # SMS delivery receipts: WHERE channel = 'sms' AND provider_message_id = ?
+            models.Index(fields=["provider_message_id"], name="delivery_provider_id_idx"),
         ]
 
     def __str__(self) -> str:
@@ -154,6 +173,10 @@ class MemberChannels(models.Model):
     )
     sms = models.BooleanField(_("SMS"), default=True)
     email = models.BooleanField(_("email"), default=True)
+    wecom_app = models.BooleanField(_("WeCom message"), default=True)
+    # The member's user id in the organization's WeCom, set by the branch's secretary; shown masked.
+    # Empty: WeCom messages do not reach the member.
+    wecom_userid = models.CharField(_("WeCom user ID"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("member's channels")

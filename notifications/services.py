@@ -45,7 +45,7 @@ from branches.bulk import insert_from_select
 from branches.models import Organization
 from members.models import Member
 
-from . import wordings
+from . import wecom_app, wordings
 from .models import BranchChannels, Channel, Delivery, MemberChannels, MessageTemplate, Notification
 
 # Kinds a secretary may reword, with the names shown on the template page.
@@ -161,7 +161,7 @@ def _message_value(notice: Notice) -> Cast | Value:
 
 
 def queue_deliveries(ids: list[int], notice: Notice, prefix: str, suffix: str, now: dt.datetime) -> None:
-    """Queue SMS, email and WeCom deliveries for a batch whose inbox rows are written.
+    """Queue SMS, email, WeCom message and WeCom robot deliveries for a batch whose inbox rows are written.
 
     At most one query for the batch's branches and one INSERT … SELECT per
     channel, whatever the batch size. A member who turned a channel off, or
@@ -170,12 +170,16 @@ def queue_deliveries(ids: list[int], notice: Notice, prefix: str, suffix: str, n
     """
     sms = notice.kind in settings.NOTIFICATION_SMS_KINDS
     email = notice.kind in settings.NOTIFICATION_EMAIL_KINDS
-    if sms or email:
+    wecom_person = notice.kind in settings.NOTIFICATION_WECOM_APP_KINDS and wecom_app.configured()
+    if sms or email or wecom_person:
         keys = [f"{prefix}{pk}{suffix}" for pk in ids]
         branches = _branch_channels(ids)
+        # A WeCom message rings the phone like an SMS: both wait for the end of quiet hours.
+        due = Value(now, output_field=DateTimeField()) if notice.urgent else _due_after_quiet_hours(branches, now)
         if sms:
-            due = Value(now, output_field=DateTimeField()) if notice.urgent else _due_after_quiet_hours(branches, now)
             _insert_deliveries(Channel.SMS, keys, branches, due, now)
+        if wecom_person:
+            _insert_deliveries(Channel.WECOM_APP, keys, branches, due, now)
         if email:
             _insert_deliveries(Channel.EMAIL, keys, branches, Value(now, output_field=DateTimeField()), now)
     if notice.kind in settings.NOTIFICATION_WECOM_KINDS:
@@ -253,7 +257,8 @@ def _due_after_quiet_hours(branches: dict[int, _Switches], now: dt.datetime) -> 
 
 
 def _insert_deliveries(channel: str, keys: list[str], branches: dict[int, _Switches], due, now: dt.datetime) -> None:
-    off = [pk for pk, switches in branches.items() if not getattr(switches, channel)]
+    # Branches switch SMS and email off; WeCom messages have no branch switch.
+    off = [pk for pk, switches in branches.items() if not getattr(switches, channel, True)]
     opted_out = MemberChannels.objects.filter(member_id=OuterRef("member_id"), **{channel: False})
     notifications = Notification.objects.filter(key__in=keys, member__isnull=False).exclude(Exists(opted_out))
     if off:
@@ -261,6 +266,9 @@ def _insert_deliveries(channel: str, keys: list[str], branches: dict[int, _Switc
     if channel == Channel.EMAIL:
         # Most members have no email address; a row for each would only fail.
         notifications = notifications.filter(member__user__email__gt="")
+    if channel == Channel.WECOM_APP:
+        # Only members whose WeCom user id their branch recorded can be reached.
+        notifications = notifications.filter(member__channel_settings__wecom_userid__gt="")
     select = (
         notifications.order_by()
         .annotate(

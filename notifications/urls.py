@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("inbox/", include("notifications.inbox_urls")),
     path("greetings/", include("notifications.greeting_urls")),
+    path("sms/receipts/", include("notifications.sms_receipt_urls")),
 ]

@@ -6,6 +6,7 @@ switch to PostgreSQL and Redis.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -35,6 +36,9 @@ DJANGO_APPS = [
 THIRD_PARTY_APPS = [
     "allauth",
     "allauth.account",
+    # WeChat login for members who bound their WeChat from the "me" page (members.social).
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.weixin",
     "csp",
 ]
 LOCAL_APPS = [
@@ -447,6 +451,34 @@ ACCOUNT_RATE_LIMITS = {
     # phones share one carrier IP).
     "verify_phone": "1/30s/key,5/h/key",
 }
+# WeChat (Weixin) login: never a way in for someone new. A member binds their WeChat from the "me"
+# page after activating with their phone; an unbound WeChat is refused (members.social.adapter).
+# The app is configured here, not in the database; with no id and secret, no WeChat button shows.
+WECHAT_APP_ID = env("WECHAT_APP_ID", default="")
+WECHAT_APP_SECRET = env("WECHAT_APP_SECRET", default="")
+WECHAT_APPS = [{"client_id": WECHAT_APP_ID, "secret": WECHAT_APP_SECRET}] if WECHAT_APP_ID and WECHAT_APP_SECRET else []
+SOCIALACCOUNT_ADAPTER = "members.social.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_QUERY_EMAIL = False
+SOCIALACCOUNT_PROVIDERS = {
+    "weixin": {
+        # allauth's provider with its endpoints read from here (the tests point them at a fake).
+        "provider_class": "members.social.provider.WeixinProvider",
+        "APPS": WECHAT_APPS,
+        # qrconnect is the website QR login; inside WeChat an official account's page uses
+        # https://open.weixin.qq.com/connect/oauth2/authorize with the snsapi_userinfo scope.
+        "AUTHORIZE_URL": env("WECHAT_AUTHORIZE_URL", default="https://open.weixin.qq.com/connect/qrconnect"),
+        "ACCESS_TOKEN_URL": env("WECHAT_ACCESS_TOKEN_URL", default="https://api.weixin.qq.com/sns/oauth2/access_token"),
+        "PROFILE_URL": env("WECHAT_PROFILE_URL", default="https://api.weixin.qq.com/sns/userinfo"),
+        "SCOPE": env.list("WECHAT_SCOPE", default=["snsapi_login"]),
+    }
+}
+if SOCIALACCOUNT_PROVIDERS["weixin"]["APPS"]:
+    # The login form posts to the site, which redirects to WeChat: form-action covers that redirect.
+    _authorize = urlsplit(SOCIALACCOUNT_PROVIDERS["weixin"]["AUTHORIZE_URL"])
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_authorize.scheme}://{_authorize.netloc}")
+
 # SMS goes through a pluggable backend, like Django's EMAIL_BACKEND.
 SMS_BACKEND = env("SMS_BACKEND", default="members.sms.ConsoleBackend")
 # The signature registered with the SMS provider, put once in front of every
@@ -458,6 +490,24 @@ SMS_SIGNATURE = env("SMS_SIGNATURE", default="【网络党支部】")
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
 SMS_GATEWAY_TEMPLATE = env("SMS_GATEWAY_TEMPLATE", default='{"phone": "{phone}", "text": "{text}"}')
+# Template providers (members.sms.AliyunBackend, members.sms.TencentBackend) send an approved
+# template per kind of text (members.sms_templates), not the text: SMS_TEMPLATES maps each kind to
+# its template code per provider, as JSON: {"verification_code": {"aliyun": "SMS_1", "tencent": "1"}}.
+SMS_TEMPLATES = env.json("SMS_TEMPLATES", default={})
+# Seconds to connect and seconds to wait for the provider's answer; the deliver sweep retries later.
+SMS_PROVIDER_TIMEOUT = env.float("SMS_PROVIDER_TIMEOUT", default=5.0)
+ALIYUN_SMS_ACCESS_KEY_ID = env("ALIYUN_SMS_ACCESS_KEY_ID", default="")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env("ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
+ALIYUN_SMS_SIGN_NAME = env("ALIYUN_SMS_SIGN_NAME", default="")
+ALIYUN_SMS_ENDPOINT = env("ALIYUN_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com")
+TENCENT_SMS_SECRET_ID = env("TENCENT_SMS_SECRET_ID", default="")
+TENCENT_SMS_SECRET_KEY = env("TENCENT_SMS_SECRET_KEY", default="")
+TENCENT_SMS_SDK_APP_ID = env("TENCENT_SMS_SDK_APP_ID", default="")
+TENCENT_SMS_SIGN_NAME = env("TENCENT_SMS_SIGN_NAME", default="")
+TENCENT_SMS_REGION = env("TENCENT_SMS_REGION", default="ap-guangzhou")
+TENCENT_SMS_ENDPOINT = env("TENCENT_SMS_ENDPOINT", default="https://sms.tencentcloudapi.com")
+# The secret in the delivery-receipt URLs the providers push to (?token=…); empty turns them off.
+SMS_RECEIPT_TOKEN = env("SMS_RECEIPT_TOKEN", default="")
 # Which kinds of notice also go out by SMS, email or the branch's WeCom group robot;
 # every notice reaches the inbox. Each SMS costs money, so the list is short.
 # The activity-day morning notice is not among them: the reminder of the same
@@ -469,6 +519,16 @@ NOTIFICATION_EMAIL_KINDS = env.list(
 )
 # The robot posts to a whole group chat: only notices that say nothing personal.
 NOTIFICATION_WECOM_KINDS = env.list("NOTIFICATION_WECOM_KINDS", default=["activity_day", "reminder"])
+# WeCom (企业微信) application messages to one member, to those whose WeCom user id their branch
+# recorded; free like email, so it carries what SMS does and the activity-day notice too. Off
+# until WECOM_CORP_ID, WECOM_AGENT_ID and WECOM_APP_SECRET are all set.
+NOTIFICATION_WECOM_APP_KINDS = env.list(
+    "NOTIFICATION_WECOM_APP_KINDS", default=["activity_day", "reminder", "absent", "greeting", "dues_arrears"]
+)
+WECOM_CORP_ID = env("WECOM_CORP_ID", default="")
+WECOM_AGENT_ID = env("WECOM_AGENT_ID", default="")
+WECOM_APP_SECRET = env("WECOM_APP_SECRET", default="")
+WECOM_API_BASE = env("WECOM_API_BASE", default="https://qyapi.weixin.qq.com")
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="netbranch <noreply@localhost>")
@@ -493,5 +553,10 @@ LOGGING = {
         # handler alone, in its format: Django's default console handler printed
         # every 404 and 403 a second time.
         "django": {"handlers": [], "level": "INFO"},
+        # The SMS providers' SDKs and their HTTP client log each request at DEBUG, with
+        # the phone number and the login code in it: never below WARNING.
+        "urllib3": {"level": "WARNING"},
+        "tencentcloud_sdk_common": {"level": "WARNING"},
+        "darabonba-core": {"level": "WARNING"},
     },
 }

@@ -92,6 +92,7 @@ def project_patterns(urlconf=None) -> dict[str, Pattern]:
 # --- The rules ------------------------------------------------------------------------------
 
 PUBLIC = "public"  # anyone, logged in or not
+TOKEN = "token"  # anyone holding the operator's secret token; without it, 404 for everybody, logged in or not
 LOGIN = "login"  # any login
 WORKSPACE = "workspace"  # a manager's page naming no object: 403 without the capability anywhere
 MANAGED = "managed"  # names an object: 404 outside the object's scope for the capability
@@ -115,6 +116,10 @@ def public() -> Rule:
 
 def login() -> Rule:
     return Rule(LOGIN)
+
+
+def public_with_token() -> Rule:
+    return Rule(TOKEN)
 
 
 def workspace(capability: Capability) -> Rule:
@@ -151,6 +156,8 @@ RULES: dict[str, Rule] = {
     "offline": public(),
     "set_language": public(),
     "members:me": login(),
+    # Takes no id: it unbinds the WeChat of whoever is logged in, and nobody else's.
+    "members:wechat_unbind": login(),
     # Any role opens the workspace; every role kind manages a roster, so this is the same people.
     "workspace:home": workspace(C.MANAGE_ROSTER),
     # --- activities: the workspace ---
@@ -244,8 +251,12 @@ RULES: dict[str, Rule] = {
     "notifications:channels": login(),
     "notifications:branch_channels": managed(C.MANAGE_CHANNELS, "branch_a"),
     "notifications:templates": managed(C.MANAGE_CHANNELS, "branch_a"),
+    "notifications:wecom_ids": managed(C.MANAGE_CHANNELS, "branch_a"),
     "notifications:edit_template": managed(C.MANAGE_CHANNELS, "template"),
     "greetings:upcoming": workspace(C.MANAGE_ROSTER),
+    # The SMS providers' delivery receipts (notifications.sms_receipts): the token is tested there.
+    "sms_receipts:aliyun": public_with_token(),
+    "sms_receipts:tencent": public_with_token(),
     "greetings:line": managed(C.MANAGE_ROSTER, "greeting_member"),
     "greetings:card": own_or_managed(C.MANAGE_ROSTER, "greeting"),
     "greetings:card_thumb": own_or_managed(C.MANAGE_ROSTER, "greeting"),
@@ -411,6 +422,8 @@ def has_over(persona: str, capability: Capability, scope: str) -> bool:
 def expected(rule: Rule, persona: str, scope: str | None) -> str:
     if rule.kind == PUBLIC:
         return THROUGH
+    if rule.kind == TOKEN:
+        return NOT_FOUND
     if persona == "anonymous":
         return TO_LOGIN
     if rule.kind == LOGIN:
@@ -593,6 +606,10 @@ def _fill(pattern: Pattern) -> str:
 
 
 def group_expected(pattern: Pattern, persona: str, user) -> set[str]:
+    if pattern.name == "socialaccount_login_error":
+        # allauth's "third-party login failed" page answers 401 to everybody, by design; the
+        # WeChat flow itself sends a failed login back to the login page (members.social.adapter).
+        return {"401"}
     if pattern.group == "allauth":
         # allauth runs its own flow (some of its pages send anonymous visitors to the login):
         # nothing of it is refused or missing, for anyone.

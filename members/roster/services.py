@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from branches.access import Capability, can, scope_of
 from branches.models import Organization
 
+from .. import sms_templates
 from ..access import HARDSHIP_FIELDS, can_see_hardship
 from ..errors import RosterError
 from ..models import ActivationText, Contact, Member, MemberChange, User, Visit
@@ -205,11 +206,9 @@ def send_activation_sms(
                 requested_by=actor,
                 requested_at=now,
                 due_at=now,
-                text=gettext(
-                    "%(name)s, %(branch)s invites you to the online Party branch. "
-                    "Sign up with this phone number at %(url)s"
-                )
-                % {"name": m.name, "branch": m.organization.name, "url": site_url},
+                text=sms_templates.render(
+                    "activation", {"name": m.name, "branch": m.organization.name, "url": site_url}
+                ),
             )
             for m in fresh
         ),

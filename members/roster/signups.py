@@ -128,21 +128,13 @@ def reject_signup(signup: SignupRequest, reason: str, by) -> None:
     if not reason:
         raise RosterError(gettext("Give a reason for the applicant."), code="reason_required", field="reason")
     _decide(signup, SignupRequest.Status.REJECTED, by, reason=reason)
-    send_sms(
-        signup.user.phone,
-        gettext("Your registration with %(branch)s was not approved: %(reason)s")
-        % {"branch": signup.organization.name, "reason": reason},
-    )
+    send_sms(signup.user.phone, "signup_rejected", {"branch": signup.organization.name, "reason": reason})
 
 
 def _notify_approved(signup: SignupRequest, member: Member) -> None:
     # The inbox notice is the notifications app's: it listens for this.
     transaction.on_commit(lambda: signup_approved.send(sender=SignupRequest, signup=signup, member=member))
-    send_sms(
-        signup.user.phone,
-        gettext("Your registration with %(branch)s has been approved. Welcome, %(name)s!")
-        % {"branch": signup.organization.name, "name": member.name},
-    )
+    send_sms(signup.user.phone, "signup_approved", {"branch": signup.organization.name, "name": member.name})
 
 
 def create_invitation(organization: Organization, max_uses: int, days: int, by) -> Invitation:

@@ -1,5 +1,8 @@
 import pytest
 
+# The local fakes of the SMS providers' APIs (test_sms_*.py).
+from members.tests.sms_fakes import aliyun, provider, tencent  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():

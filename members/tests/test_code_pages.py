@@ -108,9 +108,9 @@ def test_every_text_the_login_sends_starts_with_the_signature(client, wang, sms_
 
 def test_the_signature_comes_from_the_settings_and_is_never_doubled(settings, sms_outbox):
     settings.SMS_SIGNATURE = "【某矿党委】"
-    send_sms("+8617000000101", "今天是统一活动日")
-    send_sms("+8617000000101", "【某矿党委】已签名的短信")
-    assert [m.text for m in sms_outbox] == ["【某矿党委】今天是统一活动日", "【某矿党委】已签名的短信"]
+    send_sms("+8617000000101", "activity_day", {"theme": "学习党章"})
+    assert [m.text for m in sms_outbox] == ["【某矿党委】统一活动日：学习党章。请登录网络党支部签到。"]
+    assert signed("【某矿党委】已签名的短信") == "【某矿党委】已签名的短信"
 
 
 def test_an_empty_signature_leaves_the_text_to_a_gateway_that_signs(settings):

@@ -206,7 +206,7 @@ def test_no_sms_backend_logs_a_full_phone(backend, caplog, settings):
     answer = mock.MagicMock()
     answer.__enter__.return_value.read.return_value = b"{}"
     with caplog.at_level(logging.DEBUG), mock.patch("branches.http.urlopen", return_value=answer):
-        send_sms("+8613812345678", "[netbranch] Your login code is 914273.")
+        send_sms("+8613812345678", "verification_code", {"code": "914273"})
     assert "138****5678" in caplog.text
     assert "13812345678" not in caplog.text
     assert "914273" not in caplog.text
