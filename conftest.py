@@ -182,6 +182,31 @@ def labelled(page, label: str):
     return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*[:：]?\s*$"))
 
 
+LOGIN_WORDS = {
+    "zh-hans": {"login": "用手机号登录", "phone": "手机号", "password": "密码", "submit": "登录"},
+    "en": {
+        "login": "Log in with your phone number",
+        "phone": "Mobile phone",
+        "password": "Password",
+        "submit": "Log in",
+    },
+}
+
+
+def log_in_from_landing(page, language: str, phone: str, password: str) -> None:
+    """From the landing page, in ``language`` (switched on the page as a reader does), log in with a phone number."""
+    words = LOGIN_WORDS[language]
+    page.goto(page.base + "/")
+    page.wait_for_load_state()
+    if language == "en":
+        page.locator("button[name=language][value=en]").first.click()
+        page.wait_for_load_state()
+    click_link(page, words["login"])
+    labelled(page, words["phone"]).fill(phone)
+    labelled(page, words["password"]).fill(password)
+    click_button(page, words["submit"])
+
+
 def save_screenshot(page, name: str) -> None:
     """Screenshots are kept as test artifacts under var/screenshots/."""
     from pathlib import Path

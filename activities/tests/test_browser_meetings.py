@@ -20,7 +20,16 @@ from branches.models import Organization, Role
 from branches.tests.factories import OrganizationFactory, RoleFactory
 from committees.models import Post
 from committees.tests.factories import PostFactory
-from conftest import DESKTOP_SIZE, PHONE_SIZE, click_button, click_link, labelled, open_page, save_screenshot
+from conftest import (
+    DESKTOP_SIZE,
+    PHONE_SIZE,
+    click_button,
+    click_link,
+    labelled,
+    log_in_from_landing,
+    open_page,
+    save_screenshot,
+)
 from members.tests.factories import MemberFactory, UserFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -31,10 +40,6 @@ REVIEWER_PHONE = "17000000802"
 
 WORDS = {
     "zh-hans": {
-        "login": "用手机号登录",
-        "phone": "手机号",
-        "password": "密码",
-        "submit": "登录",
         "workspace": "工作台",
         "plan": "安排会议",
         "kind": "类型",
@@ -55,10 +60,6 @@ WORDS = {
         "approve": "批准",
     },
     "en": {
-        "login": "Log in with your phone number",
-        "phone": "Mobile phone",
-        "password": "Password",
-        "submit": "Log in",
         "workspace": "Workspace",
         "plan": "Plan a meeting",
         "kind": "Kind",
@@ -108,14 +109,7 @@ def photo(tmp_path):
 
 
 def log_in(page, words, language, phone):
-    page.goto(page.base + "/")
-    if language == "en":
-        page.locator("button[name=language][value=en]").first.click()
-        page.wait_for_load_state()
-    click_link(page, words["login"])
-    labelled(page, words["phone"]).fill(phone)
-    labelled(page, words["password"]).fill(PASSWORD)
-    click_button(page, words["submit"])
+    log_in_from_landing(page, language, phone, PASSWORD)
 
 
 def fits(page, width):

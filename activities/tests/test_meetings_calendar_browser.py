@@ -13,7 +13,7 @@ from django.utils import timezone
 from activities.models import Activity, Attendee
 from activities.tests.factories import ActivityFactory
 from activities.tests.test_browser_member import LAYOUT_PROBLEMS
-from conftest import DESKTOP_SIZE, PHONE_SIZE, open_page, save_screenshot
+from conftest import DESKTOP_SIZE, PHONE_SIZE, log_in_from_landing, open_page, save_screenshot
 from members.tests.factories import MemberFactory, UserFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -21,10 +21,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 PASSWORD = "secret-pass-123"
 NAMES = {
     "zh-hans": {
-        "login": "用手机号登录",
-        "phone": "手机号",
-        "password": "密码",
-        "submit": "登录",
         "section": "我近期的会议",
         "ics": "添加到我的日历（.ics）",
         "kind": "党课",
@@ -32,10 +28,6 @@ NAMES = {
         "make": "生成我的日历订阅地址",
     },
     "en": {
-        "login": "Log in with your phone number",
-        "phone": "Mobile phone",
-        "password": "Password",
-        "submit": "Log in",
         "section": "My upcoming meetings",
         "ics": "Add to my calendar (.ics)",
         "kind": "Party lecture",
@@ -71,15 +63,7 @@ def check_layout(page, name: str) -> None:
 def walk(page, language: str, lecture) -> None:
     names = NAMES[language]
     page.set_default_timeout(10_000)
-    page.goto(page.base + "/")
-    page.wait_for_load_state()
-    if language == "en":
-        page.get_by_role("button", name="English", exact=True).click()
-        page.wait_for_load_state()
-    page.get_by_role("link", name=names["login"], exact=True).click()
-    page.get_by_label(names["phone"]).fill("170 0000 0301")
-    page.get_by_label(names["password"]).fill(PASSWORD)
-    page.get_by_role("button", name=names["submit"], exact=True).first.click()
+    log_in_from_landing(page, language, "170 0000 0301", PASSWORD)
     page.wait_for_load_state("networkidle")
     assert page.url.rstrip("/") == page.base
     section = page.locator("#upcoming-meetings")

@@ -15,7 +15,7 @@ from activities.models import Activity
 from activities.tests.factories import ActivityFactory
 from branches.models import Organization, Role
 from branches.tests.factories import OrganizationFactory, RoleFactory
-from conftest import DESKTOP_SIZE, PHONE_SIZE, open_page, save_screenshot
+from conftest import DESKTOP_SIZE, PHONE_SIZE, log_in_from_landing, open_page, save_screenshot
 from members.tests.factories import MemberFactory, UserFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -23,10 +23,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 PASSWORD = "secret-pass-123"
 NAMES = {
     "zh-hans": {
-        "login": "用手机号登录",
-        "phone": "手机号",
-        "password": "密码",
-        "submit": "登录",
         "workspace": "工作台",
         "due": "会议开展情况",
         "show": "查看",
@@ -37,10 +33,6 @@ NAMES = {
         "frequencies_heading": "综采一队党支部的会议频次",
     },
     "en": {
-        "login": "Log in with your phone number",
-        "phone": "Mobile phone",
-        "password": "Password",
-        "submit": "Log in",
         "workspace": "Workspace",
         "due": "Meetings due",
         "show": "Show",
@@ -80,15 +72,7 @@ def walk(page, language: str, world) -> None:
     names = NAMES[language]
     year = world["year"]
     page.set_default_timeout(10_000)
-    page.goto(page.base + "/")
-    page.wait_for_load_state()
-    if language == "en":
-        page.get_by_role("button", name="English", exact=True).click()
-        page.wait_for_load_state()
-    page.get_by_role("link", name=names["login"], exact=True).click()
-    page.get_by_label(names["phone"]).fill("170 0000 0401")
-    page.get_by_label(names["password"]).fill(PASSWORD)
-    page.get_by_role("button", name=names["submit"], exact=True).first.click()
+    log_in_from_landing(page, language, "170 0000 0401", PASSWORD)
     page.wait_for_load_state("networkidle")
 
     page.get_by_role("link", name=names["workspace"], exact=True).first.click()
