@@ -22,7 +22,11 @@ from members.tests.factories import MemberFactory
 from members.workspace.registry import todo_counts
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+
+
+def today() -> dt.date:
+    """Asked each time: a run that crosses midnight in Asia/Shanghai must not test yesterday."""
+    return timezone.localdate()
 
 
 @pytest.fixture
@@ -30,8 +34,8 @@ def world(db) -> World:
     return build_world()
 
 
-def sweep(today: dt.date = TODAY) -> dict:
-    return run_sweep("itinerant_proposals", today)
+def sweep(day: dt.date | None = None) -> dict:
+    return run_sweep("itinerant_proposals", day or today())
 
 
 def settle(member: Member, *, left: dt.date, on_roster_since: dt.date) -> Member:
@@ -51,9 +55,9 @@ def proposed(member: Member) -> list[dt.date]:
 @pytest.fixture
 def settled(world):
     """bob: left home seven months ago, on the roster for two years, never moved since."""
-    settle(world.bob, left=add_months(TODAY, -7), on_roster_since=add_months(TODAY, -24))
+    settle(world.bob, left=add_months(today(), -7), on_roster_since=add_months(today(), -24))
     # carol is as long away but the roster has known her place only for three months.
-    settle(world.carol, left=add_months(TODAY, -30), on_roster_since=add_months(TODAY, -3))
+    settle(world.carol, left=add_months(today(), -30), on_roster_since=add_months(today(), -3))
     return world
 
 
@@ -66,11 +70,11 @@ def test_seven_months_at_one_place_propose_a_transfer_once(settled):
     assert sweep() == {"proposed": 1}
     proposal = TransferProposal.objects.get()
     assert proposal.member == settled.bob
-    assert proposal.away_since == add_months(TODAY, -7)
-    assert proposal.raised_on == TODAY
+    assert proposal.away_since == add_months(today(), -7)
+    assert proposal.raised_on == today()
     assert proposal.place == settled.bob.city
     assert sweep() == {"proposed": 0}
-    assert sweep(TODAY + dt.timedelta(days=30)) == {"proposed": 0}
+    assert sweep(today() + dt.timedelta(days=30)) == {"proposed": 0}
     assert TransferProposal.objects.count() == 1
 
 
@@ -78,8 +82,8 @@ def test_a_place_known_for_less_than_six_months_proposes_nothing_yet(settled):
     sweep()
     assert proposed(settled.carol) == []
     # Six months after the roster learnt of her place, it has held long enough.
-    assert sweep(add_months(TODAY, 3)) == {"proposed": 1}
-    assert proposed(settled.carol) == [add_months(TODAY, -3)]
+    assert sweep(add_months(today(), 3)) == {"proposed": 1}
+    assert proposed(settled.carol) == [add_months(today(), -3)]
 
 
 def test_a_move_starts_a_new_stay_with_its_own_proposal(settled):
@@ -87,11 +91,11 @@ def test_a_move_starts_a_new_stay_with_its_own_proposal(settled):
     changes = update_member(settled.bob, {"city": "义乌"}, settled.secretary, note="外出报告")
     assert "city" in changes
     # Six months at the new place, counted from the roster's change.
-    sweep(add_months(TODAY, 6) - dt.timedelta(days=1))
-    assert proposed(settled.bob) == [add_months(TODAY, -7)]
-    sweep(add_months(TODAY, 6))
-    assert proposed(settled.bob) == [add_months(TODAY, -7), TODAY]
-    assert TransferProposal.objects.get(member=settled.bob, away_since=TODAY).place == "义乌"
+    sweep(add_months(today(), 6) - dt.timedelta(days=1))
+    assert proposed(settled.bob) == [add_months(today(), -7)]
+    sweep(add_months(today(), 6))
+    assert proposed(settled.bob) == [add_months(today(), -7), today()]
+    assert TransferProposal.objects.get(member=settled.bob, away_since=today()).place == "义乌"
 
 
 def test_a_change_that_is_not_the_place_does_not_restart_the_stay(settled):
@@ -128,7 +132,7 @@ def waiting(user) -> list[Member]:
 
 
 def todo(user) -> int:
-    return {item.key: item.count for item in todo_counts(user, TODAY)}.get("transfer_proposals", 0)
+    return {item.key: item.count for item in todo_counts(user, today())}.get("transfer_proposals", 0)
 
 
 def test_a_proposal_waits_for_those_who_approve_transfers_over_the_branch(settled):
@@ -156,7 +160,7 @@ def test_dismissing_needs_a_reason_and_closes_it_once(settled):
     proposal.refresh_from_db()
     assert proposal.closed_note == "经常换工地，已办理流动党员活动证"
     # The stay stays dismissed: the sweep does not raise it again.
-    assert sweep(TODAY + dt.timedelta(days=1)) == {"proposed": 0}
+    assert sweep(today() + dt.timedelta(days=1)) == {"proposed": 0}
 
 
 def test_a_transfer_started_since_takes_it_off_the_list(settled):
@@ -225,7 +229,7 @@ def test_the_list_costs_the_same_queries_for_2_and_20_proposals(client, settled)
     for size in (2, 20):
         while Member.objects.filter(organization=settled.branch).count() < size + 1:
             member = MemberFactory(organization=settled.branch)
-            settle(member, left=add_months(TODAY, -9), on_roster_since=add_months(TODAY, -9))
+            settle(member, left=add_months(today(), -9), on_roster_since=add_months(today(), -9))
         sweep()
         with CaptureQueriesContext(connection) as captured:
             assert client.get(reverse("itinerant:proposals")).status_code == 200

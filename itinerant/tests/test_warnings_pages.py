@@ -19,7 +19,13 @@ from members.tests.factories import MemberFactory
 from members.workspace.registry import todo_counts
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+
+
+def today() -> dt.date:
+    """Asked each time: a run that crosses midnight in Asia/Shanghai must not test yesterday."""
+    return timezone.localdate()
+
+
 Level = LifeWarning.Level
 
 
@@ -29,18 +35,18 @@ def world(db) -> World:
 
 
 def warn(member, level=Level.TALK, days=100, **signs) -> LifeWarning:
-    since = TODAY - dt.timedelta(days=days)
+    since = today() - dt.timedelta(days=days)
     return LifeWarning.objects.create(
         member=member,
         level=level,
         since=since,
         signs={"dues": since.isoformat(), **signs},
-        raised_on=TODAY,
+        raised_on=today(),
     )
 
 
 def test_the_page_lists_open_warnings_with_the_rule_and_the_last_signs(client, world):
-    talk = warn(world.bob, report=(TODAY - dt.timedelta(days=200)).isoformat())
+    talk = warn(world.bob, report=(today() - dt.timedelta(days=200)).isoformat())
     warn(world.carol, Level.CASE, days=190)
     warn(world.outsider)
     client.force_login(world.secretary)
@@ -146,7 +152,7 @@ def test_the_list_costs_the_same_queries_for_2_and_20_warnings(client, world):
 
 
 def todos(user) -> dict[str, int]:
-    return {item.key: item.count for item in todo_counts(user, TODAY)}
+    return {item.key: item.count for item in todo_counts(user, today())}
 
 
 def test_the_workspace_counts_talks_and_cases_apart(client, world):
