@@ -132,9 +132,11 @@ class Scope:
     def can(self, capability: Capability, organization: Organization | None) -> bool:
         if organization is None:
             return False
-        if self.is_superuser:
-            return True
-        return any(organization.path.startswith(path) for path in self.paths(capability))
+        return self.can_at(capability, organization.path)
+
+    def can_at(self, capability: Capability, path: str) -> bool:
+        """``can`` asked of a path (an organization not loaded, e.g. a parent known from its child's path)."""
+        return self.is_superuser or any(path.startswith(granted) for granted in self.paths(capability))
 
     def covers(self, capability: Capability, field_name: str = "path") -> Q | None:
         """A filter for rows whose ``field_name`` (a path) lies in the scope; None for a superuser.

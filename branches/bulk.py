@@ -1,8 +1,9 @@
-"""Set-based writes that never pass rows through Python."""
+"""Set-based writes and counts that never pass rows through Python."""
 
 from __future__ import annotations
 
 from django.db import connection, models
+from django.db.models import F, Func, IntegerField, QuerySet, Subquery
 
 
 def insert_from_select(model: type[models.Model], fields: list[str], select: models.QuerySet) -> int:
@@ -21,3 +22,13 @@ def insert_from_select(model: type[models.Model], fields: list[str], select: mod
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({columns}) {sql} ON CONFLICT DO NOTHING", params)
         return cursor.rowcount
+
+
+def count_subquery(queryset: QuerySet) -> Subquery:
+    """The rows of a correlated queryset counted as one column of the outer query.
+
+    COUNT(*) as a plain function, so the subquery has no GROUP BY and a
+    row with nothing to count gets 0 rather than no row at all.
+    """
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+    return Subquery(counted.values("n"), output_field=IntegerField())

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, Func, IntegerField, Max, Min, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
+from branches.bulk import count_subquery
 from branches.models import Organization
 from members.models import Member
 from members.roster.search import NAME_ORDER
@@ -25,11 +26,6 @@ from .errors import DuesError
 from .models import Basis, Category, Due, Payment, Relief, first_of_month
 
 # --- Small pieces ---------------------------------------------------------------------------
-
-
-def _count(queryset: QuerySet) -> Subquery:
-    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
-    return Subquery(counted.values("n"), output_field=IntegerField())
 
 
 def year_months(year: int) -> list[dt.date]:
@@ -120,7 +116,7 @@ def ledger_members(
     up_to = min(dt.date(year, 12, 1), first_of_month(today))
     members = members_of(organization).annotate(
         dues_category=Subquery(confirmed_bases(up_to).values("category")[:1]),
-        dues_arrears=_count(services.unpaid(today).filter(member=OuterRef("pk"))),
+        dues_arrears=count_subquery(services.unpaid(today).filter(member=OuterRef("pk"))),
         dues_declared=Exists(Basis.objects.filter(member=OuterRef("pk"), status=Basis.Status.DECLARED)),
         dues_reported=Exists(Payment.objects.filter(member=OuterRef("pk"), status=Payment.Status.REPORTED)),
     )
@@ -172,7 +168,7 @@ def arrears_members(members: QuerySet[Member], today: dt.date, *, at_least: int 
     """Active members with ``at_least`` unpaid months before this one, most months first."""
     return (
         members.filter(state=Member.State.ACTIVE)
-        .alias(dues_unpaid=_count(services.unpaid(today).filter(member=OuterRef("pk"))))
+        .alias(dues_unpaid=count_subquery(services.unpaid(today).filter(member=OuterRef("pk"))))
         .filter(dues_unpaid__gte=max(1, at_least))
         .order_by(F("dues_unpaid").desc(), *NAME_ORDER)
     )

@@ -23,12 +23,13 @@ from operator import or_
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, Func, IntegerField, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
 from branches.access import Capability, scope_of
+from branches.bulk import count_subquery
 from branches.models import Organization
 
 # The task groups, in the order the page shows them.
@@ -129,19 +130,13 @@ def todos() -> list[Todo]:
 # --- Reading them for one user --------------------------------------------------------------
 
 
-def _count(queryset: QuerySet) -> Subquery:
-    # COUNT(*) as a plain function, so the subquery has no GROUP BY.
-    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
-    return Subquery(counted.values("n"), output_field=IntegerField())
-
-
 def todo_counts(user, today: dt.date) -> list[TodoCount]:
     """Every to-do item the user's scope grants, with its count: one query for all of them."""
     scope = scope_of(user)
     granted = [todo for todo in _todos if scope.anywhere(todo.capability)]
     if not granted:
         return []
-    counts = {f"n{i}": _count(todo.pending(user, today)) for i, todo in enumerate(granted)}
+    counts = {f"n{i}": count_subquery(todo.pending(user, today)) for i, todo in enumerate(granted)}
     row = get_user_model().objects.filter(pk=user.pk).values(**counts).first() or {}
     return [TodoCount(todo, row.get(f"n{i}") or 0) for i, todo in enumerate(granted)]
 
