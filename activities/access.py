@@ -19,7 +19,7 @@ from branches.access import Capability, can, scope_of
 from members.models import Member
 
 from .meetings.lists import own_activities_filter
-from .models import Activity, Leave, MaterialDelivery, Report
+from .models import Activity, Leave, MaterialDelivery, MeetingFile, Report
 
 # --- the manager's side ---------------------------------------------------------------------
 
@@ -37,6 +37,45 @@ def get_managed_activity(user, pk: int) -> Activity:
     if activity is None or not can(user, Capability.MANAGE_ACTIVITIES, activity.organization):
         raise Http404("No such activity")
     return activity
+
+
+def reviewable_records(user) -> QuerySet[Activity]:
+    """Submitted meeting records of branches below the user's own organizations: the review queue.
+
+    Records are reviewed from above the branch, so the scope is matched against the branch's parent.
+    """
+    condition = scope_of(user).covers(Capability.MANAGE_ACTIVITIES, "organization__parent__path")
+    records = Activity.objects.filter(record_status=Activity.RecordStatus.SUBMITTED)
+    return records if condition is None else records.filter(condition)
+
+
+def may_review(user, activity: Activity) -> bool:
+    """Records are reviewed above the branch: by who manages activities on its parent or higher.
+
+    Asked of the parent's path, which is the branch's own without its last
+    step, so the meeting's page loads no parent row to know it.
+    """
+    branch = activity.organization
+    if branch.parent_id is None:
+        return False
+    parent_path = branch.path[: branch.path.rstrip("/").rfind("/") + 1]
+    return scope_of(user).can_at(Capability.MANAGE_ACTIVITIES, parent_path)
+
+
+def get_reviewable_activity(user, pk: int) -> Activity:
+    """A meeting whose record the user reviews (from above its branch), or 404."""
+    meeting = get_managed_activity(user, pk)
+    if not may_review(user, meeting):
+        raise Http404("No such record to review")
+    return meeting
+
+
+def get_managed_meeting_file(user, pk: int) -> MeetingFile:
+    """A photo or attachment of a record the user manages, or 404; one query with its meeting and branch."""
+    stored = MeetingFile.objects.select_related("activity__organization").filter(pk=pk).first()
+    if stored is None or not can(user, Capability.MANAGE_ACTIVITIES, stored.activity.organization):
+        raise Http404("No such file")
+    return stored
 
 
 def managed_leaves(user) -> QuerySet[Leave]:

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.uploads import PHOTO_MAX_SIDE, check_photo
 from branches.widgets import DateInput
 
-from .models import Activity, StudyMaterial, Track
+from .models import Activity, Leave, StudyMaterial, Track
 from .photos import SHRINK_QUALITY
 
 
@@ -76,7 +76,9 @@ class CheckInForm(forms.Form):
 
 
 class LeaveForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for leave"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason for leave"), max_length=Leave.REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class MakeUpForm(forms.Form):

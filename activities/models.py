@@ -389,6 +389,9 @@ class Leave(models.Model):
         APPROVED = "approved", _("Approved")
         DECLINED = "declined", _("Declined")
 
+    # The longest reason a member or a secretary may give (the column itself is unbounded text).
+    REASON_MAX_LENGTH = 500
+
     member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="leaves")
     activity = models.ForeignKey(Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="leaves")
     reason = models.TextField(_("reason"))

@@ -619,7 +619,7 @@ def excuse(member: Member, activity: Activity, reason: str, *, by, now: dt.datet
     """
     now = now or timezone.now()
     reason = reason.strip()
-    longest = 500
+    longest = Leave.REASON_MAX_LENGTH
     if not is_expected(member, activity):
         raise LeaveError(_("This member is not expected at this activity."), code="not_member")
     if not reason:

@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import F, Func, IntegerField, OuterRef, Subquery
+from django.db.models import OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from branches.access import Capability, scope_of
+from branches.bulk import count_subquery
 from members.models import Member
 from members.workspace.registry import TaskLink, Todo, register_panel, register_task_links, register_todo
 
-from .access import managed_activities, managed_leaves, managed_reports
-from .meetings.views import reviewable
+from .access import managed_activities, managed_leaves, managed_reports, reviewable_records
 from .models import Activity, CheckIn, Leave, Report
 
 C = Capability
 # A committee's secretary sees this many of the month's activities; the list of activity days has them all.
 MAX_ACTIVITIES = 10
-
-
-def _count(queryset) -> Subquery:
-    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
-    return Subquery(counted.values("n"), output_field=IntegerField())
 
 
 def _leaves_arrived(since: dt.datetime, today: dt.date):
@@ -55,7 +50,7 @@ register_todo(
         capability=C.MANAGE_ACTIVITIES,
         url_name="meetings:review_queue",
         order=35,
-        pending=lambda user, today: reviewable(user),
+        pending=lambda user, today: reviewable_records(user),
     )
 )
 register_todo(
@@ -81,8 +76,8 @@ def this_month(user, today: dt.date) -> dict | None:
         .filter(kind=Activity.Kind.THEME_DAY, year=today.year, month=today.month)
         .select_related("organization")
         .annotate(
-            checked_in=_count(CheckIn.objects.filter(activity=OuterRef("pk"))),
-            expected=_count(Member.objects.active().filter(organization_id=OuterRef("organization_id"))),
+            checked_in=count_subquery(CheckIn.objects.filter(activity=OuterRef("pk"))),
+            expected=count_subquery(Member.objects.active().filter(organization_id=OuterRef("organization_id"))),
         )
         .order_by("organization__path")[:MAX_ACTIVITIES]
     )

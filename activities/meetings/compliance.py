@@ -46,6 +46,13 @@ KIND = Activity.Kind
 RECORD = Activity.RecordStatus
 # The records a secretary has not handed in yet.
 NOT_SUBMITTED = (RECORD.DRAFT, RECORD.RETURNED)
+
+
+def is_record_pending(activity: Activity) -> bool:
+    """Held, but its record not handed in: the one-row form of the ``unsubmitted`` count below."""
+    return bool(activity.closed_at and not activity.is_theme_day and activity.record_status in NOT_SUBMITTED)
+
+
 MONTHS_OF = {PERIOD.MONTH: 1, PERIOD.QUARTER: 3, PERIOD.YEAR: 12}
 
 
@@ -197,10 +204,6 @@ class BranchCompliance:
     @cached_property
     def overdue(self) -> list[Cell]:
         return [c for cells in self.cells.values() for c in cells if c.is_overdue]
-
-    @property
-    def open(self) -> list[Cell]:
-        return [c for cells in self.cells.values() for c in cells if c.status == "open"]
 
     def ended_totals(self) -> tuple[int, int]:
         """(held, due) over the ended spans of every kind, each span's held capped at its due."""

@@ -28,6 +28,7 @@ from openpyxl import Workbook
 from branches.access import Capability, can, capability_required, get_managed_organization, scope_of
 from branches.errors import add_to_form
 from branches.models import Organization
+from branches.params import parse_int
 from members.spreadsheets import safe_cell
 
 from ..models import Activity
@@ -36,7 +37,6 @@ from .compliance import MONTHS_OF, PERIOD, Span
 from .frequencies import (
     DUE_KINDS,
     MAX_TIMES,
-    SETTING_KINDS,
     FrequencyError,
     inherited_for,
     own_rules,
@@ -48,12 +48,12 @@ BRANCHES_PER_PAGE = 30
 INHERIT = ""
 
 
+# The years the pages may be asked for; anything else is read as this year.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
 def _year(request, today: dt.date) -> int:
-    try:
-        year = int(request.GET.get("year", today.year))
-    except (TypeError, ValueError):
-        return today.year
-    return year if 2000 <= year <= 2100 else today.year
+    return parse_int(request.GET.get("year"), minimum=FIRST_YEAR, maximum=LAST_YEAR) or today.year
 
 
 def _managed(request, pk: int) -> Organization:
@@ -72,17 +72,8 @@ def compliance_home(request):
     if scope.is_superuser:
         tops = tops.filter(parent__isnull=True)
     else:
-        tops = tops.filter(pk__in=[int(path.strip("/").split("/")[-1]) for path in scope.paths(C.MANAGE_ACTIVITIES)])
-    entries = [
-        {
-            "organization": top,
-            "url": reverse(
-                "meetings:compliance_branch" if top.kind == Organization.Kind.BRANCH else "meetings:compliance",
-                args=[top.pk],
-            ),
-        }
-        for top in tops
-    ]
+        tops = tops.filter(path__in=scope.paths(C.MANAGE_ACTIVITIES))
+    entries = [{"organization": top, "url": _compliance_url(top)} for top in tops]
     return render(request, "activities/meetings/compliance_home.html", {"entries": entries})
 
 
@@ -147,8 +138,6 @@ def describe(period: str, times: int) -> str:
 @require_http_methods(["GET", "HEAD", "POST"])
 def frequency_edit(request, pk: int):
     organization = _managed(request, pk)
-    if organization.kind not in SETTING_KINDS:
-        raise Http404("Not a branch or committee")
     inherited = inherited_for(organization)
     form = FrequencyForm(request.POST or None, inherited=inherited, own=own_rules(organization))
     if request.method == "POST" and form.is_valid():
@@ -203,9 +192,7 @@ def branch_compliance(request, pk: int):
         if cell is not None:
             meetings = list(compliance.meetings_in(branch, kind, span))
             for meeting in meetings:
-                meeting.record_pending = bool(
-                    meeting.closed_at and not meeting.is_theme_day and meeting.record_status in compliance.NOT_SUBMITTED
-                )
+                meeting.record_pending = compliance.is_record_pending(meeting)
             drill = {"cell": cell, "meetings": meetings}
     parent = branch.parent
     return render(
@@ -220,7 +207,7 @@ def branch_compliance(request, pk: int):
             "overdue": [
                 (Activity.Kind(kind).label, cells)
                 for kind in DUE_KINDS
-                if (cells := [c for c in measured.overdue if c.kind == kind])
+                if (cells := [c for c in measured.cells[kind] if c.is_overdue])
             ],
             "drill": drill,
             "groups": measured.groups,
@@ -300,9 +287,7 @@ def committee_compliance(request, pk: int):
             "page": page,
             "export_url": reverse("meetings:compliance_export", args=[organization.pk])
             + f"?year={year}&span={_window_value(window)}",
-            "frequencies_url": reverse("meetings:frequencies", args=[organization.pk])
-            if organization.kind in SETTING_KINDS
-            else "",
+            "frequencies_url": reverse("meetings:frequencies", args=[organization.pk]),
         },
     )
 

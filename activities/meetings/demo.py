@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from branches.dates import shift_month
+from branches.holders import RoleHolders
 from branches.models import Organization, Role
 from members.demo import COMMITTEE_CODE, ONLINE_BRANCH_CODE, ORDINARY_BRANCHES
 from members.models import Member
@@ -81,13 +82,9 @@ def _reviewer() -> int | None:
 
 
 def _secretary(branch: Organization) -> int | None:
-    chain = [branch.pk, *reversed(branch.ancestor_ids())]
-    roles = dict(
-        Role.objects.filter(organization_id__in=chain, kind__in=Role.SECRETARY_KINDS).values_list(
-            "organization_id", "user_id"
-        )
-    )
-    return next((roles[pk] for pk in chain if pk in roles), None)
+    """The branch's secretary, or else the nearest one above: who hands in its records."""
+    users = RoleHolders([branch], Role.SECRETARY_KINDS).nearest(branch, Role.SECRETARY_KINDS)
+    return min(users) if users else None
 
 
 def record_quietly(activity: Activity) -> int:

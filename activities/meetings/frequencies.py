@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from branches.errors import DomainError
@@ -67,14 +66,15 @@ def _chain(organization: Organization) -> list[int]:
 
 def frequencies_for(organizations: Iterable[Organization]) -> dict[int, dict[str, Frequency]]:
     """Per organization, kind → the frequency in force: one query for every organization and ancestor."""
-    organizations = list(organizations)
-    if not organizations:
+    return _in_force({o.pk: _chain(o) for o in organizations})
+
+
+def _in_force(chains: dict[int, list[int]]) -> dict[int, dict[str, Frequency]]:
+    """Per key, kind → the rule of the first organization of its chain that has one, or the default."""
+    if not chains:
         return {}
-    chains = {o.pk: _chain(o) for o in organizations}
-    above = {pk for chain in chains.values() for pk in chain[1:]}
-    # The organizations' own rows by a subquery-free id list, the few ancestors by theirs.
     rows = MeetingFrequency.objects.filter(
-        Q(organization_id__in=[o.pk for o in organizations]) | Q(organization_id__in=above)
+        organization_id__in={pk for chain in chains.values() for pk in chain}
     ).values_list("organization_id", "kind", "period", "times", "organization__name")
     rules: dict[tuple[int, str], Frequency] = {
         (org_id, kind): Frequency(kind, period, times, org_id, name) for org_id, kind, period, times, name in rows
@@ -93,7 +93,8 @@ def inherited_for(organization: Organization) -> dict[str, Frequency]:
     """What the organization would have without rules of its own: the nearest above, or the default."""
     if organization.parent_id is None:
         return defaults()
-    return frequencies_for([organization.parent])[organization.parent_id]
+    # The parent's chain is the organization's own without itself: read from its path, no parent row loaded.
+    return _in_force({organization.parent_id: list(reversed(organization.ancestor_ids()))})[organization.parent_id]
 
 
 def own_rules(organization: Organization) -> dict[str, MeetingFrequency]:

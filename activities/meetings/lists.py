@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from committees.models import Post
 from members.models import Member
 
-from ..models import Activity, Attendance, Attendee
+from ..models import Activity, Attendance, Attendee, CheckIn
 
 
 def expected_members(activity: Activity) -> QuerySet[Member]:
@@ -84,8 +85,6 @@ def quorum(activity: Activity, present_ids: set[int] | None = None) -> Quorum | 
     holds elections, more than four fifths. A 支委会 needs more than half of
     the committee. Probationary members have no vote and guests none either.
     """
-    from django.utils.translation import gettext as _
-
     if activity.kind not in (Activity.Kind.GENERAL, Activity.Kind.COMMITTEE):
         return None
     voters = set(
@@ -107,8 +106,6 @@ def quorum(activity: Activity, present_ids: set[int] | None = None) -> Quorum | 
 
 def present_member_ids(activity: Activity) -> set[int]:
     """Who was there: attended by the outcomes once closed, else checked in on the day or entered by hand."""
-    from ..models import CheckIn
-
     if activity.closed_at is not None:
         return set(
             Attendance.objects.filter(activity=activity, outcome=Attendance.Outcome.ATTENDED).values_list(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from branches.access import Capability, get_managed_organization
+from branches.params import parse_int
 
 from ..access import get_managed_activity
 from .printing import ledger, meeting_record
@@ -35,20 +36,12 @@ def record_print(request, pk: int):
     return _no_store(render(request, "activities/meetings/print_record.html", {"record": record, "activity": activity}))
 
 
-def _year(raw: str | None, default: int) -> int:
-    try:
-        year = int(raw or default)
-    except ValueError:
-        return default
-    return year if FIRST_YEAR <= year <= LAST_YEAR else default
-
-
 @login_required
 @require_safe
 def ledger_print(request, pk: int):
     branch = get_managed_organization(request.user, pk, Capability.MANAGE_ACTIVITIES)
     today = timezone.localdate()
-    year = _year(request.GET.get("year"), today.year)
+    year = parse_int(request.GET.get("year"), minimum=FIRST_YEAR, maximum=LAST_YEAR) or today.year
     context = {
         "ledger": ledger(branch, year, today),
         "branch": branch,

@@ -12,13 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext_lazy as _
 
+from branches.bulk import count_subquery
 from branches.models import Organization
 from members.models import Member
 
 from ..models import Activity, Attendance, Attendee, CheckIn, Leave, MeetingFile
+from ..services import outcome_for
 from .lists import Quorum, expected_members, quorum
 
 ATTENDED, EXCUSED, MADE_UP, ABSENT = (
@@ -122,20 +124,12 @@ def meeting_record(activity: Activity) -> MeetingRecord:
 
 
 def _outcome_so_far(checkin_kind: str | None, leave: tuple[str, str] | None) -> str:
-    if checkin_kind is not None:
-        return MADE_UP if checkin_kind == CheckIn.Kind.MAKE_UP else ATTENDED
-    if leave is not None and leave[0] == Leave.Status.APPROVED:
-        return EXCUSED
-    return NOT_IN
+    """As the close will record it; not absent yet, only not in, while the check-in is open."""
+    outcome = outcome_for(checkin_kind, leave is not None and leave[0] == Leave.Status.APPROVED)
+    return NOT_IN if outcome == ABSENT else outcome
 
 
 # --- the year's ledger ------------------------------------------------------------------------
-
-
-def _count(queryset) -> Subquery:
-    # COUNT(*) as a plain function, so the subquery has no GROUP BY.
-    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
-    return Subquery(counted.values("n"), output_field=IntegerField())
 
 
 def _is_guest() -> Exists:
@@ -189,26 +183,25 @@ def ledger(branch: Organization, year: int, today: dt.date) -> Ledger:
 
     def outcome(value: str):
         rows = Attendance.objects.filter(activity=OuterRef("pk"), outcome=value).exclude(_is_guest())
-        return _count(rows)
+        return count_subquery(rows)
 
     activities = (
         Activity.objects.filter(organization=branch, year=year)
         .select_related("group")
         .annotate(
-            n_closed=_count(Attendance.objects.filter(activity=OuterRef("pk")).exclude(_is_guest())),
+            n_closed=count_subquery(Attendance.objects.filter(activity=OuterRef("pk")).exclude(_is_guest())),
             n_attended=outcome(ATTENDED),
             n_excused=outcome(EXCUSED),
             n_made_up=outcome(MADE_UP),
             n_absent=outcome(ABSENT),
-            n_list=_count(Attendee.objects.filter(activity=OuterRef("pk"), role=Attendee.Role.EXPECTED)),
-            n_roster=_count(Member.objects.active().filter(organization_id=OuterRef("organization_id"))),
-            n_checked_in=_count(
+            n_list=count_subquery(Attendee.objects.filter(activity=OuterRef("pk"), role=Attendee.Role.EXPECTED)),
+            n_checked_in=count_subquery(
                 CheckIn.objects.filter(activity=OuterRef("pk")).exclude(kind=CheckIn.Kind.MAKE_UP).exclude(_is_guest())
             ),
-            n_made_up_so_far=_count(
+            n_made_up_so_far=count_subquery(
                 CheckIn.objects.filter(activity=OuterRef("pk"), kind=CheckIn.Kind.MAKE_UP).exclude(_is_guest())
             ),
-            n_on_leave=_count(
+            n_on_leave=count_subquery(
                 Leave.objects.filter(activity=OuterRef("pk"), status=Leave.Status.APPROVED)
                 .exclude(
                     Exists(CheckIn.objects.filter(activity_id=OuterRef("activity_id"), member_id=OuterRef("member_id")))
@@ -220,6 +213,8 @@ def ledger(branch: Organization, year: int, today: dt.date) -> Ledger:
     )
     rows: list[LedgerRow] = []
     totals: dict[str, KindTotal] = {}
+    # An open activity day expects the branch's active roster: the same number for each, counted once if asked.
+    roster: int | None = None
     for activity in activities:
         if activity.closed_at is not None:
             expected = activity.n_closed or 0
@@ -229,7 +224,9 @@ def ledger(branch: Organization, year: int, today: dt.date) -> Ledger:
             made_up = activity.n_made_up or 0
             absent: int | None = (activity.n_absent or 0) + made_up
         else:
-            expected = (activity.n_roster if activity.is_theme_day else activity.n_list) or 0
+            if activity.is_theme_day and roster is None:
+                roster = Member.objects.active().filter(organization=branch).count()
+            expected = (roster if activity.is_theme_day else activity.n_list) or 0
             present, excused = activity.n_checked_in or 0, activity.n_on_leave or 0
             made_up = activity.n_made_up_so_far or 0
             absent = max(expected - present - excused, 0) if activity.date <= today else None

@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from branches.access import Capability, scope_of
 from branches.errors import DomainError
 from branches.holders import RoleHolders
 from branches.models import Organization, Role
@@ -184,20 +183,6 @@ def reviewers_of(activity: Activity) -> set[int]:
     if branch.parent_id is None:
         return set()
     return RoleHolders([branch], Role.SECRETARY_KINDS).nearest(branch, Role.SECRETARY_KINDS, above=True)
-
-
-def may_review(user, activity: Activity) -> bool:
-    """Records are reviewed above the branch: by who manages activities on its parent or higher.
-
-    Asked of the parent's path, which is the branch's own without its last
-    step, so the meeting's page loads no parent row to know it.
-    """
-    branch = activity.organization
-    if branch.parent_id is None:
-        return False
-    parent_path = branch.path[: branch.path.rstrip("/").rfind("/") + 1]
-    scope = scope_of(user)
-    return scope.is_superuser or any(parent_path.startswith(path) for path in scope.paths(Capability.MANAGE_ACTIVITIES))
 
 
 def submit_record(activity: Activity, *, by, now: dt.datetime | None = None) -> Activity:

@@ -9,32 +9,35 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F, Func, IntegerField, OuterRef, Subquery
+from django.db.models import OuterRef
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from branches.access import Capability, capability_required, scope_of
+from branches.bulk import count_subquery
 from branches.errors import add_to_form, show_error
 from branches.files import private_file_response
 from branches.models import Organization
 from branches.params import parse_id
 from branches.uploads import content_type_of
 
-from ..access import get_managed_activity, managed_activities
-from ..models import Activity, Attendee, CheckIn, MeetingFile
+from ..access import (
+    get_managed_activity,
+    get_managed_meeting_file,
+    get_reviewable_activity,
+    managed_activities,
+    may_review,
+    reviewable_records,
+)
+from ..models import Activity, Attendee, CheckIn
 from . import services
 from .forms import AddAttendeesForm, FileForm, MeetingPlanForm, RecordForm, ReviewForm
 from .lists import quorum
 
 C = Capability
 PAGE_SIZE = 20
-
-
-def _count(queryset) -> Subquery:
-    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
-    return Subquery(counted.values("n"), output_field=IntegerField())
 
 
 def managed_branches(user):
@@ -55,8 +58,8 @@ def meeting_list(request):
     if branch_id is not None:
         meetings = meetings.filter(organization_id=branch_id)
     meetings = meetings.annotate(
-        listed=_count(Attendee.objects.filter(activity=OuterRef("pk"), role=Attendee.Role.EXPECTED)),
-        checked_in=_count(CheckIn.objects.filter(activity=OuterRef("pk"))),
+        listed=count_subquery(Attendee.objects.filter(activity=OuterRef("pk"), role=Attendee.Role.EXPECTED)),
+        checked_in=count_subquery(CheckIn.objects.filter(activity=OuterRef("pk"))),
     ).order_by("-date", "-pk")
     page = Paginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -192,14 +195,6 @@ def meeting_submit(request, pk: int):
     return redirect("activities:detail", pk=meeting.pk)
 
 
-def get_reviewable_activity(user, pk: int) -> Activity:
-    """A meeting whose record the user reviews (from above its branch), or 404."""
-    meeting = get_managed_activity(user, pk)
-    if not services.may_review(user, meeting):
-        raise Http404("No such record to review")
-    return meeting
-
-
 @login_required
 @require_POST
 def meeting_review(request, pk: int):
@@ -218,33 +213,19 @@ def meeting_review(request, pk: int):
     return redirect("meetings:review_queue")
 
 
-def reviewable(user):
-    """Submitted records of branches below the user's own organizations: the review queue."""
-    condition = scope_of(user).covers(C.MANAGE_ACTIVITIES, "organization__parent__path")
-    records = Activity.objects.filter(record_status=Activity.RecordStatus.SUBMITTED)
-    return records if condition is None else records.filter(condition)
-
-
 @capability_required(C.MANAGE_ACTIVITIES)
 @require_safe
 def review_queue(request):
-    records = reviewable(request.user).select_related("organization", "submitted_by").order_by("submitted_at", "pk")
+    records = reviewable_records(request.user).select_related("organization", "submitted_by")
+    records = records.order_by("submitted_at", "pk")
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "activities/meetings/review_queue.html", {"page": page})
-
-
-def _managed_file(user, pk: int) -> MeetingFile:
-    stored = MeetingFile.objects.select_related("activity__organization").filter(pk=pk).first()
-    if stored is None:
-        raise Http404("No such file")
-    get_managed_activity(user, stored.activity_id)
-    return stored
 
 
 @login_required
 @require_safe
 def meeting_file(request, pk: int):
-    stored = _managed_file(request.user, pk)
+    stored = get_managed_meeting_file(request.user, pk)
     return private_file_response(
         stored.file,
         filename=stored.name,
@@ -257,7 +238,7 @@ def meeting_file(request, pk: int):
 @login_required
 @require_POST
 def meeting_file_delete(request, pk: int):
-    stored = _managed_file(request.user, pk)
+    stored = get_managed_meeting_file(request.user, pk)
     try:
         services.check_editable(stored.activity)
     except services.MeetingError as error:
@@ -274,7 +255,7 @@ def record_context(user, activity: Activity) -> dict:
     return {
         "quorum": quorum(activity),
         "files": list(activity.files.all()),
-        "may_review": services.may_review(user, activity),
+        "may_review": may_review(user, activity),
         "editable": activity.record_status in services.EDITABLE,
         "review_form": ReviewForm(),
         "listed": None if activity.is_theme_day else activity.attendees.count(),

@@ -134,8 +134,9 @@ def test_a_committee_sets_a_rule_for_its_subtree(client, tree, committee_secreta
     assert got[tree["one"].pk][K.LECTURE].times == 1
     assert got[tree["one"].pk][K.LECTURE].period == "month"
     # The branch's page shows what is set above.
-    branch_page = client.get(reverse("meetings:frequencies", args=[tree["one"].pk])).content.decode()
-    assert "1 a month" in branch_page or "每月 1 次" in branch_page
+    page = reverse("meetings:frequencies", args=[tree["one"].pk])
+    assert "每月 1 次" in client.get(page, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "1 a month" in client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 @pytest.mark.parametrize(
