@@ -1,3 +1,5 @@
+import sys
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +18,8 @@ class MembersConfig(AppConfig):
         from .workspace import items  # noqa: F401
 
         checks.register(check_backend)
-        if not settings.DEBUG:
+        # ``manage.py sms_templates`` lists what is to be registered: it must run while that is still incomplete.
+        if not settings.DEBUG and sys.argv[1:2] != ["sms_templates"]:
             # A worker or web process started without its SMS templates or credentials would fail
             # every login code: production stops instead (development sees the system check).
             refuse_incomplete_backend()

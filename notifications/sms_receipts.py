@@ -16,6 +16,7 @@ import datetime as dt
 import hmac
 import json
 import logging
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -52,20 +53,30 @@ def record_receipts(receipts: list[Receipt], now: dt.datetime | None = None) -> 
     admin's "send again" can pick it up.
     """
     now = now or timezone.now()
-    changed = 0
+    # The first report of a message wins, in a push as across pushes; then one UPDATE for all
+    # delivered messages and one per reason for the others, however many reports a push carries.
+    first: dict[str, Receipt] = {}
     for receipt in receipts:
-        rows = Delivery.objects.filter(channel=Channel.SMS, provider_message_id=receipt.message_id, final_status="")
-        if receipt.delivered:
-            changed += rows.update(final_status=Delivery.FinalStatus.DELIVERED, receipt_at=now)
-        else:
-            reason = receipt.reason[:200]
-            changed += rows.update(
-                final_status=Delivery.FinalStatus.UNDELIVERED,
-                receipt_at=now,
-                receipt_error=reason,
-                status=Delivery.Status.FAILED,
-                last_error=f"not delivered: {reason}",
-            )
+        first.setdefault(receipt.message_id, receipt)
+    delivered = [pk for pk, receipt in first.items() if receipt.delivered]
+    undelivered: dict[str, list[str]] = defaultdict(list)
+    for pk, receipt in first.items():
+        if not receipt.delivered:
+            undelivered[receipt.reason[:200]].append(pk)
+    unanswered = Delivery.objects.filter(channel=Channel.SMS, final_status="")
+    changed = 0
+    if delivered:
+        changed += unanswered.filter(provider_message_id__in=delivered).update(
+            final_status=Delivery.FinalStatus.DELIVERED, receipt_at=now
+        )
+    for reason, ids in undelivered.items():
+        changed += unanswered.filter(provider_message_id__in=ids).update(
+            final_status=Delivery.FinalStatus.UNDELIVERED,
+            receipt_at=now,
+            receipt_error=reason,
+            status=Delivery.Status.FAILED,
+            last_error=f"not delivered: {reason}",
+        )
     return changed
 
 

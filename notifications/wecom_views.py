@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from branches.models import Organization
+from branches.params import MAX_ID
 from members.models import Member
 
 from . import wecom_app
@@ -24,7 +25,8 @@ PER_PAGE = 50
 
 
 class WeComUserIdForm(forms.Form):
-    member = forms.IntegerField(widget=forms.HiddenInput)
+    # Bounded like every id, so a forged value is a form error rather than an overflow in the lookup.
+    member = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
     userid = forms.CharField(
         label=gettext_lazy("WeCom user ID"),
         required=False,
@@ -66,8 +68,8 @@ def wecom_ids(request: HttpRequest, pk: int) -> HttpResponse:
     form = None
     if request.method == "POST":
         form = WeComUserIdForm(request.POST)
-        member = members.filter(pk=request.POST.get("member", "")).first() if form.is_valid() else None
         if form.is_valid():
+            member = members.filter(pk=form.cleaned_data["member"]).first()
             if member is None:
                 raise Http404("No such member here")
             save_wecom_userid(member, "" if form.cleaned_data["remove"] else form.cleaned_data["userid"])

@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from members.access import own_member
-from members.models import Member
 
 from . import PROVIDER_ID
 
@@ -52,7 +51,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if not sociallogin.is_existing:
             refuse(request, not_bound_message())
         user = sociallogin.user
-        if not user.is_active or not Member.objects.filter(user=user, state=Member.State.ACTIVE).exists():
+        if not user.is_active or own_member(user) is None:
             refuse(request, _("This account cannot log in with WeChat. Log in with your phone number."))
 
     def _check_binding(self, request: HttpRequest, sociallogin: SocialLogin) -> None:

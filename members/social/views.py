@@ -66,11 +66,11 @@ oauth2_callback = OAuth2CallbackView.adapter_view(WeixinAdapter)
 @require_POST
 def unbind_wechat(request: HttpRequest) -> HttpResponse:
     """Unbind the logged-in person's WeChat; it takes no id, so nobody can name someone else's."""
-    accounts = list(SocialAccount.objects.filter(user=request.user, provider=PROVIDER_ID))
-    for account in accounts:
+    # Binding allows one WeChat per login (the adapter's ``_check_binding``).
+    account = SocialAccount.objects.filter(user=request.user, provider=PROVIDER_ID).first()
+    if account is not None:
         account.delete()
         signals.social_account_removed.send(sender=SocialAccount, request=request, socialaccount=account)
-    if accounts:
         messages.success(request, _("Your WeChat is unbound. Log in with your phone number from now on."))
     else:
         messages.info(request, _("No WeChat is bound to your account."))

@@ -292,9 +292,12 @@ def test_an_oversized_push_is_refused(client, sent_row, provider):
 
 
 @pytest.mark.parametrize("count", [1, 20])
-def test_a_push_costs_one_update_per_report(client, provider, django_assert_num_queries, count):
+def test_a_push_costs_one_update_for_the_delivered_and_one_per_reason(
+    client, provider, django_assert_num_queries, count
+):
     reports = [report(provider.name, f"id-{n}") for n in range(count)]
-    with django_assert_num_queries(count):
+    reports += [report(provider.name, f"lost-{n}", delivered=False) for n in range(count)]
+    with django_assert_num_queries(2):
         assert push(client, provider.name, reports).status_code == 200
 
 

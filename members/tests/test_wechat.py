@@ -169,10 +169,6 @@ def logged_in_user_id(client):
     return client.session.get("_auth_user_id")
 
 
-def messages_of(response) -> list[str]:
-    return [str(m) for m in response.wsgi_request._messages] if hasattr(response.wsgi_request, "_messages") else []
-
-
 def bound(user) -> list[str]:
     return list(SocialAccount.objects.filter(user=user, provider="weixin").values_list("uid", flat=True))
 

@@ -331,7 +331,7 @@ def test_a_user_id_typed_in_chinese_gets_a_translated_error_and_changes_nothing(
     url = reverse("notifications:wecom_ids", args=[branch_a.pk])
     response = client.post(url, {"member": member.pk, "userid": "张三 先生"})
     assert response.status_code == 200
-    assert "企业微信账号" in response.content.decode()
+    assert "企业微信账号为 1 至 64 位" in response.content.decode()
     response = client.post(url, {"member": member.pk, "userid": ""})
     assert response.status_code == 200
     assert MemberChannels.objects.get(member=member).wecom_userid == "ZhangSan"
