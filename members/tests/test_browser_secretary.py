@@ -29,6 +29,17 @@ from members.tests.factories import InvitationFactory, MemberFactory, UserFactor
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
+
+@pytest.fixture(autouse=True)
+def _factory_numbers_below_the_files():
+    """The imported file's numbers (…0401 to …0403) must be new: the factory's sequence starts again below them.
+
+    The sequence runs on across the whole test run, so however many members earlier tests made, the
+    branch's own members would otherwise one day take exactly these phone and ID numbers.
+    """
+    MemberFactory.reset_sequence(0)
+
+
 PASSWORD = "secret-pass-123"  # the factories' password for every test login
 SECRETARY_PHONE = "17000000201"
 COMMITTEE_PHONE = "17000000202"
