@@ -34,6 +34,8 @@ def create_database(name: str) -> str:
     """Create and migrate the benchmark ``name``'s database; returns the name to restore afterwards."""
     from django.db import connection
 
+    # Two copies of one benchmark (two checkouts, say) each get their own database.
+    name += os.environ.get("BENCH_DATABASE_SUFFIX", "")
     if connection.vendor == "sqlite":
         path = ROOT / "var" / f"bench-{name}.sqlite3"
         path.parent.mkdir(exist_ok=True)

@@ -70,6 +70,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="floor/page pairs per page (default 3)")
     parser.add_argument("--only", default="", help="comma-separated page names to run (default all)")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
+    parser.add_argument(
+        "--calls",
+        action="store_true",
+        help="only print each page's queries and Python calls (in-process, no server, no wrk)",
+    )
+    parser.add_argument(
+        "--top", type=int, default=0, help="with --calls: also print each page's N costliest functions by own calls"
+    )
     return parser.parse_args()
 
 
@@ -130,7 +138,7 @@ def seed() -> tuple[dict[str, tuple[str, int]], list[Page]]:
     return sessions, pages
 
 
-def count_queries(pages: list[Page], users: dict[str, object]) -> int:
+def count_queries(pages: list[Page], users: dict[str, object], top: int = 0) -> int:
     """Each page's queries and Python calls, asked in-process through the test client; returns the floor's calls.
 
     Calls are counted by cProfile over one request: unlike requests/s they do
@@ -160,7 +168,12 @@ def count_queries(pages: list[Page], users: dict[str, object]) -> int:
         profile.enable()
         client.get(path)
         profile.disable()
-        return pstats.Stats(profile).total_calls
+        stats = pstats.Stats(profile)
+        if top:
+            print(f"--- {path}: {stats.total_calls} calls; cumulative, then own calls")
+            stats.sort_stats("cumulative").print_stats(top)
+            stats.sort_stats("ncalls").print_stats(top)
+        return stats.total_calls
 
     with override_settings(STORAGES=storages, ROOT_URLCONF="bench.web_floor.urls", TEMPLATES=floor_templates):
         for page in pages:
@@ -247,7 +260,7 @@ def wrk(port: int, path: str, session_key: str, args: argparse.Namespace) -> Run
 
 def main() -> None:
     args = parse_args()
-    if shutil.which("wrk") is None:
+    if shutil.which("wrk") is None and not args.calls:
         sys.exit("bench/web_pages.py needs wrk as its load generator: apt-get install wrk")
     setup_django(DJANGO_ALLOWED_HOSTS="127.0.0.1,testserver", DJANGO_SECRET_KEY=SECRET_KEY)
     from django.db import connection
@@ -266,8 +279,13 @@ def main() -> None:
             pages = [page for page in pages if page.name in wanted]
         users = {who: User.objects.get(pk=user_id) for who, (_, user_id) in sessions.items()}
         sessions = {who: key for who, (key, _) in sessions.items()}
-        floor_calls = count_queries(pages, users)
+        floor_calls = count_queries(pages, users, args.top if args.calls else 0)
         floor_queries = 3  # session, user, the one indexed query
+        if args.calls:
+            print(f"{'page':26} {'q':>3} {'calls':>7}")
+            for page in [Page("floor", "/floor/", "member", floor_queries, floor_calls), *pages]:
+                print(f"{page.name:26} {page.queries:3} {page.calls:7}")
+            return
         print(f"database: {connection.vendor}; cache: {'redis' if os.environ.get('REDIS_URL') else 'file'}")
         print(f"seeded the demo in {time.perf_counter() - started:.1f} s; load average {os.getloadavg()}")
         gunicorn = start_gunicorn(port, args.workers)
