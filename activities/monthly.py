@@ -46,6 +46,9 @@ COUNTS = (
 )
 
 
+# Rows added beyond a tenth of the table's that make a rebuild analyze it (autovacuum's own threshold).
+ANALYZE_AFTER = 50
+
 # The advisory lock's first key (its second is the year): "MM" in ASCII.
 LOCK = 0x4D4D
 
@@ -164,16 +167,26 @@ def refresh_member_months(year: int, members: QuerySet) -> None:
     all the earlier ones in the unique index. SQLite has no such copies,
     and replaces the rows.
     """
-    if connection.vendor == "postgresql":
-        # One rebuild of a year at a time: two could otherwise both insert a new month's row.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK, year])
-        sql, params = _merge(year, members)
-    else:
+    if connection.vendor != "postgresql":
         MemberMonth.objects.filter(year=year, member_id__in=members).delete()
         sql, params = _insert(year, members)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        return
     with connection.cursor() as cursor:
+        # One rebuild of a year at a time: two could otherwise both insert a new month's row.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK, year])
+        sql, params = _merge(year, members)
         cursor.execute(sql, params)
+        added, known = cursor.fetchone()
+        # A rebuild that grew the table by more than a tenth (a province's first round) is
+        # followed at once by an ANALYZE, as autovacuum would do later: the scoring and any
+        # rebuild right after plan against the statistics, and with the table taken for
+        # nearly empty the next rebuild's anti-joins became nested loops over a million
+        # rows each (hours at 100,000 members instead of seconds). Rows written in this
+        # transaction are counted by an ANALYZE in it.
+        if added > ANALYZE_AFTER + max(known, 0) / 10:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(MemberMonth._meta.db_table)}")
 
 
 def _names() -> tuple[str, str, str, str, list[str]]:
@@ -199,32 +212,45 @@ def _insert(year: int, members: QuerySet) -> tuple[str, list]:
 
 
 def _merge(year: int, members: QuerySet) -> tuple[str, list]:
-    """One statement: the fresh facts compared with the stored ones by joins, and only the differences written.
+    """One statement: the fresh facts compared with the stored ones by one join, and only the differences written.
 
-    Rows that differ are updated, new ones inserted, and rows no record is
-    left for deleted; the three see the table as it was, so they never
-    touch the same row.
+    A full join of the fresh facts with the members' stored rows keeps the
+    rows that differ (new, changed, or with no record left); the update,
+    insert and delete then each read only those. The three see the table as
+    it was, so they never touch the same row. A full join is never planned
+    as a nested loop, so however wrong the statistics, comparing a
+    province's million rows stays one hash or merge join (three joins with
+    ``NOT EXISTS`` took two thirds of a rebuild, and hours when the
+    statistics took the table for empty).
     """
     table, member, year_column, month, counted = _names()
     fresh, params = _fresh(year, members)
     quote = connection.ops.quote_name
     values = [quote(f"n_{name}") for name in COUNTS]
-    same_key = (
-        f"{table}.{member} = fresh.member_id AND {table}.{year_column} = %s AND {table}.{month} = fresh.fact_month"
-    )
-    stored = ", ".join(f"{table}.{column}" for column in counted)
-    now = ", ".join(f"fresh.{value}" for value in values)
-    updates = ", ".join(f"{column} = fresh.{value}" for column, value in zip(counted, values, strict=True))
-    columns = ", ".join([member, year_column, month, *counted])
     subjects, subject_params = members.order_by().query.sql_with_params()
+    stored_counts = ", ".join(f"stored.{column}" for column in counted)
+    fresh_counts = ", ".join(f"fresh.{value}" for value in values)
+    updates = ", ".join(f"{column} = diff.{value}" for column, value in zip(counted, values, strict=True))
+    columns = ", ".join([member, year_column, month, *counted])
+    diff_values = ", ".join(f"diff.{value}" for value in values)
+    same_row = (
+        f"{table}.{member} = diff.stored_member AND {table}.{year_column} = %s AND {table}.{month} = diff.stored_month"
+    )
     sql = (
         f"WITH fresh AS MATERIALIZED ({fresh}), "  # noqa: S608
-        f"changed AS (UPDATE {table} SET {updates} FROM fresh "
-        f"WHERE {same_key} AND ({stored}) IS DISTINCT FROM ({now})), "
-        f"added AS (INSERT INTO {table} ({columns}) SELECT fresh.member_id, %s, fresh.fact_month, {now} FROM fresh "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {same_key})), "
-        f"gone AS (DELETE FROM {table} WHERE {year_column} = %s AND {member} IN ({subjects}) AND NOT EXISTS "
-        f"(SELECT 1 FROM fresh WHERE fresh.member_id = {table}.{member} AND fresh.fact_month = {table}.{month})) "
-        "SELECT 1"
+        f"stored AS (SELECT {member}, {month}, {', '.join(counted)} FROM {table} "
+        f"WHERE {year_column} = %s AND {member} IN ({subjects})), "
+        f"diff AS MATERIALIZED (SELECT fresh.member_id, fresh.fact_month, {fresh_counts}, "
+        f"stored.{member} AS stored_member, stored.{month} AS stored_month "
+        f"FROM fresh FULL JOIN stored ON stored.{member} = fresh.member_id AND stored.{month} = fresh.fact_month "
+        f"WHERE fresh.member_id IS NULL OR stored.{member} IS NULL "
+        f"OR ({stored_counts}) IS DISTINCT FROM ({fresh_counts})), "
+        f"changed AS (UPDATE {table} SET {updates} FROM diff "
+        f"WHERE diff.member_id IS NOT NULL AND {same_row}), "
+        f"added AS (INSERT INTO {table} ({columns}) SELECT diff.member_id, %s, diff.fact_month, {diff_values} "
+        f"FROM diff WHERE diff.stored_member IS NULL RETURNING 1), "
+        f"gone AS (DELETE FROM {table} USING diff WHERE diff.member_id IS NULL AND {same_row}) "
+        # How many rows were added, and how many the statistics give the table (-1: never analyzed).
+        f"SELECT (SELECT COUNT(*) FROM added), (SELECT reltuples FROM pg_class WHERE oid = %s::regclass)"
     )
-    return sql, [*params, year, year, year, year, *subject_params]
+    return sql, [*params, year, *subject_params, year, year, year, MemberMonth._meta.db_table]

@@ -30,7 +30,9 @@ class IdsIn(Func):
     def as_sql(self, compiler, connection, **extra):
         column, params = compiler.compile(self.source_expressions[0])
         if connection.vendor == "postgresql":
-            return f"{column} = ANY(%s)", [*params, self.ids]
+            # The array as its text: the driver's own adapter dumps a list element by
+            # element in Python, about 15 ms a chunk of 5,000 ids.
+            return f"{column} = ANY(%s::bigint[])", [*params, "{" + ",".join(map(str, self.ids)) + "}"]
         if connection.vendor == "sqlite":
             # The column is the compiler's quoted name; the ids are a parameter.
             return f"{column} IN (SELECT value FROM json_each(%s))", [*params, json.dumps(self.ids)]  # noqa: S608

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.db.models import Case, Count, Exists, F, Func, IntegerField, OuterRef, Q, Sum, When
 from django.utils import timezone
@@ -31,6 +31,8 @@ from .lookups import IdsIn
 from .models import Subject
 
 TENTH = Decimal("0.1")
+# Django builds a choices enum's ``values`` afresh on every access: once per member was seconds a province.
+OUTCOMES = tuple(Attendance.Outcome.values)
 
 
 @dataclass
@@ -188,7 +190,7 @@ class Chunk:
     @cached_property
     def months(self) -> dict[int, MonthTotals]:
         """Each member's whole months up to the cut-off, in one grouped query over about twelve rows a member."""
-        outcomes = Attendance.Outcome.values
+        outcomes = OUTCOMES
         rows = (
             MemberMonth.objects.filter(
                 IdsIn("member_id", self.ids), year=self.period.year, month__lte=self.period.whole_months
@@ -225,7 +227,7 @@ def _attendance_measures(counts: dict[int, dict[str, int]]) -> dict[int, Measure
     for subject_id, outcomes in counts.items():
         if not any(outcomes.values()):
             continue
-        facts = dict.fromkeys(Attendance.Outcome.values, 0) | outcomes
+        facts = dict.fromkeys(OUTCOMES, 0) | outcomes
         done = facts["attended"] + facts["made_up"]
         due = done + facts["absent"]
         measures[subject_id] = Measure(done, due, {**facts, "done": done, "due": due})
@@ -267,7 +269,7 @@ def attendance(chunk: Chunk) -> dict[int, Measure]:
     if period.partial_from:
         partial = _attendance_records("member_id", chunk.ids, period, period.partial_from)
         for subject_id, outcomes in partial.items():
-            mine = counts.setdefault(subject_id, dict.fromkeys(Attendance.Outcome.values, 0))
+            mine = counts.setdefault(subject_id, dict.fromkeys(OUTCOMES, 0))
             for outcome, n in outcomes.items():
                 mine[outcome] += n
     return _attendance_measures(counts)
@@ -352,21 +354,41 @@ def study(chunk: Chunk) -> dict[int, Measure]:
     monthly=True,
 )
 def reports(chunk: Chunk) -> dict[int, Measure]:
-    period = chunk.period
-    ended = set(period.months_ended())
+    last = _last_ended(chunk.period)
     measures = {}
     for pk, joined, every in chunk.members:
-        first = _party_start_month(joined, period.year)
         reported = chunk.months[pk].reported if pk in chunk.months else 0
-        done = due = 0
-        for start in range(1, 13, every):
-            span = range(start, min(start + every, 13))
-            if span[-1] not in ended or span[-1] < first:
-                continue
-            due += 1
-            done += any(reported >> m & 1 for m in span)
+        done, due = _periods_reported(_party_start_month(joined, chunk.period.year), every, last, reported)
         measures[pk] = Measure(done, due, {"done": done, "due": due})
     return measures
+
+
+def _last_ended(period: Period) -> int:
+    """The last month over by the cut-off (0 if none): the months ended are 1 to it."""
+    ended = period.months_ended()
+    return ended[-1] if ended else 0
+
+
+# Members share these few inputs by the thousand: each combination is worked out once.
+@lru_cache(maxsize=8192)
+def _periods_reported(first: int, every: int, last: int, reported: int) -> tuple[int, int]:
+    """(periods with a report, periods due): those of ``every`` months that ended by ``last``, from ``first`` on."""
+    done = due = 0
+    for start in range(1, 13, every):
+        end = min(start + every, 13) - 1
+        if end > last or end < first:
+            continue
+        due += 1
+        # Bits start to end: the period's months.
+        done += bool(reported & ((1 << (end + 1)) - (1 << start)))
+    return done, due
+
+
+@lru_cache(maxsize=8192)
+def _months_in_touch(first: int, last: int, in_touch: int) -> tuple[int, int]:
+    """(months in touch, months due): the months from ``first`` to ``last``."""
+    due_months = range(max(first, 1), last + 1)
+    return sum(in_touch >> month & 1 for month in due_months), len(due_months)
 
 
 @rule(
@@ -386,14 +408,12 @@ def reports(chunk: Chunk) -> dict[int, Measure]:
     monthly=True,
 )
 def contact(chunk: Chunk) -> dict[int, Measure]:
-    period = chunk.period
-    ended = period.months_ended()
+    last = _last_ended(chunk.period)
     measures = {}
     for pk, joined, _every in chunk.members:
         in_touch = chunk.months[pk].in_touch if pk in chunk.months else 0
-        due_months = [m for m in ended if m >= _party_start_month(joined, period.year)]
-        done = sum(in_touch >> m & 1 for m in due_months)
-        measures[pk] = Measure(done, len(due_months), {"done": done, "due": len(due_months)})
+        done, due = _months_in_touch(_party_start_month(joined, chunk.period.year), last, in_touch)
+        measures[pk] = Measure(done, due, {"done": done, "due": due})
     return measures
 
 

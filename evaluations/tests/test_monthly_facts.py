@@ -16,6 +16,7 @@ from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import ExtractMonth
 
@@ -287,6 +288,27 @@ def test_a_refresh_is_idempotent_updates_what_moved_and_drops_months_whose_recor
     Contact.objects.create(member=member, at=dt.datetime(YEAR, 3, 20, 10, tzinfo=SHANGHAI), note="走访")
     refresh_member_months(YEAR, members)
     assert list(MemberMonth.objects.values_list("month", "contacts")) == [(3, 2)]
+
+
+def _known_rows() -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [MemberMonth._meta.db_table])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner's statistics of PostgreSQL")
+def test_a_refresh_that_grows_the_table_by_more_than_a_tenth_analyzes_it_at_once(branch_a):
+    few, many = MemberFactory(organization=branch_a), MemberFactory.create_batch(6, organization=branch_a)
+    for member, months in ((few, (3, 4)), *((member, range(1, 13)) for member in many)):
+        for month in months:
+            Contact.objects.create(member=member, at=dt.datetime(YEAR, month, 9, 10, tzinfo=SHANGHAI), note="电话联系")
+    before = _known_rows()
+    refresh_member_months(YEAR, Member.objects.filter(pk=few.pk).values("pk"))
+    # Two rows are below the threshold: the statistics wait for autovacuum.
+    assert _known_rows() == before
+    refresh_member_months(YEAR, Member.objects.filter(organization=branch_a).values("pk"))
+    # Seventy-two more: analyzed in the same transaction, so what follows plans against 74 rows.
+    assert _known_rows() == MemberMonth.objects.count() == 74
 
 
 def test_a_refresh_touches_only_its_members_and_year(branch_a, branch_b):
